@@ -1,0 +1,406 @@
+// The whole platform's configuration: one zod schema, and every default lives here.
+// Pulumi.yaml repeats the simple defaults for `pulumi config` to document them (a test keeps the two equal),
+// but only this schema applies them: Pulumi.yaml defaults are not applied under the test mocks.
+import { z } from "zod";
+import { neo4jMemory } from "../neo4j/memory";
+
+export const PROJECT = "mcp-platform";
+
+// Numbers and booleans set with `pulumi config set --path` may arrive as strings; accept those spellings.
+const numeric = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), schema);
+const bool = (def: boolean) =>
+  z
+    .preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }))
+    .default(def);
+
+export const positiveInt = (what = "a positive integer") =>
+  numeric(z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` }));
+const nonNegativeInt = (what = "a whole number, 0 or more") =>
+  numeric(z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).min(0, { error: `must be ${what}` }));
+const positiveNumber = (what = "a positive number") =>
+  numeric(z.number({ error: `must be ${what}` }).positive({ error: `must be ${what}` }));
+const ratio = () =>
+  numeric(
+    z
+      .number({ error: "must be a number between 0 and 1" })
+      .gt(0, { error: "must be a number between 0 and 1" })
+      .max(1, { error: "must be a number between 0 and 1" }),
+  );
+export const port = () =>
+  numeric(
+    z
+      .number({ error: "must be a port number between 1 and 65535" })
+      .int({ error: "must be a port number between 1 and 65535" })
+      .min(1, { error: "must be a port number between 1 and 65535" })
+      .max(65535, { error: "must be a port number between 1 and 65535" }),
+  );
+const text = (what = "a non-empty string") => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
+
+// Names become Docker network aliases and resource names: DNS labels.
+const dnsLabel = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+export const serviceName = z
+  .string()
+  .regex(dnsLabel, { error: "must be a lowercase DNS label (letters, digits, '-'; 2-32 characters)" });
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Secret values live in their own top-level config keys (set with `pulumi config set --secret`);
+// other settings refer to them by key name, so no structured setting ever holds a secret.
+const secretKeyName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: "must name a secret config key (letters, digits, '_' or '-')" });
+const envValue = z.union([z.string(), z.number(), z.boolean()], { error: "must be a string, number or boolean" }).transform(String);
+const envMap = z.record(z.string().regex(envName, { error: "is not a valid environment variable name" }), envValue);
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "must be an absolute URL path such as /mcp" });
+const containerPath = z.string().regex(/^\/[^\s:]*$/, { error: "must be an absolute path inside the container" });
+const hostAddress = z.union([z.ipv4(), z.ipv6()], { error: "must be an IP address, e.g. 127.0.0.1" });
+const dockerHost = z
+  .string()
+  .regex(/^(unix|tcp|ssh|npipe):\/\/.+/, { error: "must be a Docker host URL: unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host" });
+
+// An image is either pulled from a registry or built from a directory of the user's ai-PA checkout.
+const build = z.strictObject({
+  context: text("a directory, relative to sourceRoot or absolute"),
+  dockerfile: z.string().optional(),
+});
+const imageSource = {
+  image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/i, { error: "must be an image reference such as neo4j:5.26" }).optional(),
+  build: build.optional(),
+};
+
+const resources = {
+  memoryMb: positiveInt(),
+  // Reservation defaults to half the limit (see container/defaults.ts).
+  memoryReservationMb: positiveInt().optional(),
+  cpus: positiveNumber(),
+};
+
+const hardening = {
+  // uid:gid the process runs as; every image we run has a non-root user at these ids.
+  user: z.string().regex(/^\d+(:\d+)?$/, { error: "must be a numeric uid or uid:gid, e.g. 1000:1000" }).optional(),
+  readOnlyRootFilesystem: bool(true),
+  // Writable scratch paths when the root filesystem is read-only.
+  tmpfs: z.array(containerPath).default(["/tmp"]),
+  // Capabilities beyond none; each must be justified where the default sets it.
+  capAdd: z.array(z.string().regex(/^[A-Z_]+$/, { error: "must be a capability name such as NET_BIND_SERVICE" })).default([]),
+};
+
+const volumeMount = z.strictObject({ path: containerPath });
+
+export const mcpServerSchema = z
+  .strictObject({
+    enabled: bool(true),
+    ...imageSource,
+    // "node" adds NODE_OPTIONS=--max-old-space-size derived from the memory limit.
+    runtime: z.enum(["node", "python", "other"], { error: "must be node, python or other" }).default("other"),
+    port: port(),
+    path: httpPath.default("/mcp"),
+    healthPath: httpPath.default("/health"),
+    // Host port where the gateway serves this server.
+    publishedPort: port(),
+    replicas: positiveInt().default(1),
+    // Gateway rate limit (requests per minute per client address) and burst.
+    rateLimitPerMinute: positiveInt().default(100),
+    rateLimitBurst: nonNegativeInt().default(20),
+    ...resources,
+    ...hardening,
+    env: envMap.default({}),
+    // ENV_NAME -> secret config key holding its value.
+    secretEnv: z.record(z.string().regex(envName, { error: "is not a valid environment variable name" }), secretKeyName).default({}),
+    // Container path -> secret config key whose value is written there read-only (e.g. OAuth client keys).
+    secretFiles: z.record(containerPath, secretKeyName).default({}),
+    // Where it keeps state; a named volume is mounted there and backed up.
+    dataVolume: volumeMount.optional(),
+    // ENV_NAME -> data service whose internal URL it receives.
+    uses: z.record(z.string().regex(envName, { error: "is not a valid environment variable name" }), z.string()).default({}),
+    // Servers that talk to Neo4j get its URI and credentials and start after it is healthy.
+    neo4j: z
+      .strictObject({
+        uriEnv: z.string().default("NEO4J_URI"),
+        userEnv: z.string().default("NEO4J_USER"),
+        passwordEnv: z.string().default("NEO4J_PASSWORD"),
+      })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.enabled && !s.image === !s.build)
+      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
+  });
+
+export const dataServiceSchema = z
+  .strictObject({
+    enabled: bool(true),
+    ...imageSource,
+    port: port(),
+    // URL scheme the users of this service get, e.g. http://vector-db:6333
+    scheme: z.string().regex(/^[a-z][a-z0-9+.-]*$/).default("http"),
+    healthcheck: z.array(z.string()).min(1, { error: "must be a command such as [\"CMD\", \"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://localhost:6333/\"]" }),
+    ...resources,
+    ...hardening,
+    env: envMap.default({}),
+    secretEnv: z.record(z.string().regex(envName), secretKeyName).default({}),
+    dataVolume: volumeMount,
+  })
+  .superRefine((s, ctx) => {
+    if (s.enabled && !s.image === !s.build)
+      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
+  });
+
+export const neo4jSchema = z.strictObject({
+  image: z.string().default("neo4j:5.26"),
+  // Below 1 GiB the derived heap and page cache leave Neo4j unable to start reliably.
+  memoryMb: positiveInt().pipe(z.number().min(1024, { error: "must be at least 1024 (Neo4j needs 1 GiB)" })).default(2048),
+  memoryReservationMb: positiveInt().optional(),
+  cpus: positiveNumber().default(1),
+  // Overrides of the derived sizes, in MB.
+  heapMb: positiveInt().optional(),
+  pageCacheMb: positiveInt().optional(),
+  // Password length for the generated NEO4J_AUTH password.
+  passwordLength: positiveInt().pipe(z.number().min(16, { error: "must be at least 16" })).default(32),
+  user: z.string().regex(/^\d+(:\d+)?$/).default("7474:7474"),
+});
+
+export const healthMonitorSchema = z
+  .strictObject({
+    enabled: bool(true),
+    ...imageSource,
+    port: port().default(8083),
+    publishedPort: port().default(8083),
+    // The monitor uses this as the seconds field of a cron expression: 1-59 only.
+    intervalSeconds: numeric(
+      z
+        .number({ error: "must be a whole number of seconds from 1 to 59" })
+        .int({ error: "must be a whole number of seconds from 1 to 59" })
+        .min(1, { error: "must be a whole number of seconds from 1 to 59" })
+        .max(59, { error: "must be a whole number of seconds from 1 to 59 (the monitor puts it in a cron seconds field)" }),
+    ).default(30),
+    nodeEnv: z.string().default("production"),
+    rateLimitPerMinute: positiveInt().default(500),
+    rateLimitBurst: nonNegativeInt().default(50),
+    memoryMb: positiveInt().default(256),
+    memoryReservationMb: positiveInt().optional(),
+    cpus: positiveNumber().default(0.5),
+    ...hardening,
+    env: envMap.default({}),
+  })
+  .superRefine((s, ctx) => {
+    if (s.enabled && !s.image === !s.build)
+      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
+  });
+
+// The runbook's alert thresholds.
+export const alertsSchema = z.strictObject({
+  responseTimeMs: positiveInt().default(5000),
+  errorRate: ratio().default(0.1),
+  consecutiveFailures: positiveInt().default(3),
+  memoryUsage: ratio().default(0.9),
+  cpuUsage: ratio().default(0.8),
+});
+
+export const backupSchema = z.strictObject({
+  enabled: bool(true),
+  // Recovery point objective: the most data, in minutes, a restore may lose.
+  rpoMinutes: positiveInt().default(60),
+});
+
+export const loggingSchema = z.strictObject({
+  maxSize: z.string().regex(/^\d+[kmg]$/, { error: "must be a size such as 10m" }).default("10m"),
+  maxFile: positiveInt().default(3),
+});
+
+export const restartSchema = z.strictObject({
+  policy: z.enum(["on-failure", "unless-stopped"], { error: "must be on-failure or unless-stopped" }).default("on-failure"),
+  // CIS 5.15: at most 5 retries with on-failure.
+  maxRetries: positiveInt().pipe(z.number().max(5, { error: "must be at most 5 (CIS Docker 5.15)" })).default(5),
+});
+
+// Presets for the PA ecosystem's three MCP servers: a stack names only what differs.
+export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
+  gmail: {
+    // The PA ecosystem's HTTP fork of @gongrzhe/server-gmail-autoauth-mcp 1.1.11 (node:20-slim).
+    build: { context: "gmail-mcp" },
+    runtime: "node",
+    port: 8080,
+    path: "/mcp",
+    publishedPort: 8080,
+    rateLimitPerMinute: 100,
+    memoryMb: 256,
+    cpus: 0.5,
+    user: "1000:1000",
+    env: {
+      MCP_SERVER_NAME: "gmail-tools",
+      MCP_SERVER_VERSION: "1.1.11",
+      GMAIL_OAUTH_PATH: "/app/config/gcp-oauth.keys.json",
+      GMAIL_CREDENTIALS_PATH: "/app/data/credentials.json",
+    },
+    secretFiles: { "/app/config/gcp-oauth.keys.json": "gmailOauthKeys" },
+    dataVolume: { path: "/app/data" },
+  },
+  graphiti: {
+    // getzep/graphiti's MCP server; -standalone talks to an external Neo4j (plain tags bundle FalkorDB).
+    image: "zepai/knowledge-graph-mcp:1.0.1-standalone",
+    runtime: "python",
+    port: 8000,
+    // FastMCP serves /mcp/ and answers /mcp with a 307.
+    path: "/mcp/",
+    publishedPort: 8082,
+    rateLimitPerMinute: 200,
+    memoryMb: 512,
+    cpus: 1,
+    user: "1000:1000",
+    env: {
+      MCP_SERVER_NAME: "graphiti-tools",
+      MODEL_NAME: "gpt-4.1-mini",
+      GRAPHITI_TELEMETRY_ENABLED: "false",
+      SEMAPHORE_LIMIT: "10",
+    },
+    secretEnv: { OPENAI_API_KEY: "openaiApiKey" },
+    neo4j: {},
+  },
+  rag: {
+    build: { context: "rag-mcp" },
+    runtime: "node",
+    // The runbook gives rag and graphiti the same port 8082; rag gets 8084 on the host.
+    port: 8082,
+    path: "/mcp",
+    publishedPort: 8084,
+    rateLimitPerMinute: 150,
+    memoryMb: 256,
+    cpus: 0.5,
+    user: "1000:1000",
+    env: { MCP_SERVER_NAME: "rag-tools", EMBEDDING_MODEL: "text-embedding-ada-002" },
+    dataVolume: { path: "/app/data" },
+  },
+};
+
+// Common env of the PA ecosystem's MCP servers (from its compose file); PORT and paths are filled per server.
+export const MCP_COMMON_ENV = {
+  MCP_SERVER_HOST: "0.0.0.0",
+  MCP_LOG_LEVEL: "INFO",
+  MCP_LOG_FORMAT: "json",
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+// Merge a stack's partial server settings over its preset; maps (env, secretEnv…) merge key by key.
+function withPreset(name: string, value: unknown): unknown {
+  const preset = MCP_SERVER_PRESETS[name];
+  if (!preset || !isPlainObject(value)) return value;
+  const merged: Record<string, unknown> = { ...preset, ...value };
+  for (const key of ["env", "secretEnv", "secretFiles", "uses", "build", "neo4j"]) {
+    if (isPlainObject(preset[key]) && isPlainObject(value[key])) merged[key] = { ...preset[key], ...value[key] };
+  }
+  // A stack that pulls an image must not inherit the preset's build (or the reverse).
+  if ("image" in value && !("build" in value)) delete merged.build;
+  if ("build" in value && !("image" in value)) delete merged.image;
+  return merged;
+}
+
+const servicesSchema = z.preprocess(
+  (v) => {
+    const given = isPlainObject(v) ? v : v === undefined ? {} : v;
+    if (!isPlainObject(given)) return given;
+    const out: Record<string, unknown> = {};
+    for (const name of Object.keys(MCP_SERVER_PRESETS)) out[name] = withPreset(name, given[name] ?? {});
+    for (const [name, value] of Object.entries(given)) if (!(name in out)) out[name] = value;
+    return out;
+  },
+  z.record(serviceName, mcpServerSchema, { error: "must be a map of MCP server name to settings" }),
+);
+
+export const platformSchema = z
+  .strictObject({
+    environment: z.enum(["dev", "prod"], { error: "must be dev or prod" }).default("dev"),
+    // host: containers on one Docker engine; swarm: services on a Docker Swarm.
+    mode: z.enum(["host", "swarm"], { error: "must be host or swarm" }).default("host"),
+    dockerHost: dockerHost.default("unix:///var/run/docker.sock"),
+    // Interface the published ports bind to (CIS 5.14).
+    publishAddress: hostAddress.default("127.0.0.1"),
+    // Stateful volumes get `protect` so `pulumi destroy` cannot delete them.
+    protectVolumes: bool(false),
+    // The user's ai-PA checkout: build contexts are relative to it.
+    sourceRoot: z.string().min(1).default("../ai-PA"),
+    logging: loggingSchema.default(loggingSchema.parse({})),
+    restart: restartSchema.default(restartSchema.parse({})),
+    neo4j: neo4jSchema.default(neo4jSchema.parse({})),
+    services: servicesSchema,
+    dataServices: z.record(serviceName, dataServiceSchema).default({}),
+    healthMonitor: z
+      .preprocess((v) => (v === undefined ? { build: { context: "health-monitor" } } : isPlainObject(v) && !("image" in v) && !("build" in v) ? { build: { context: "health-monitor" }, ...v } : v), healthMonitorSchema),
+    alerts: alertsSchema.default(alertsSchema.parse({})),
+    backup: backupSchema.default(backupSchema.parse({})),
+  });
+
+export type PlatformConfig = z.infer<typeof platformSchema>;
+export type McpServerConfig = z.infer<typeof mcpServerSchema>;
+export type DataServiceConfig = z.infer<typeof dataServiceSchema>;
+export type Neo4jConfig = z.infer<typeof neo4jSchema>;
+export type HealthMonitorConfig = z.infer<typeof healthMonitorSchema>;
+export type AlertsConfig = z.infer<typeof alertsSchema>;
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+// Rules across settings, checked after each setting parses so that they are reported with the rest.
+export function crossChecks(c: PlatformConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const dataNames = new Set(Object.keys(c.dataServices));
+  const enabledServers = Object.entries(c.services).filter(([, s]) => s.enabled);
+  for (const [name, s] of enabledServers) {
+    for (const [env, target] of Object.entries(s.uses)) {
+      if (!dataNames.has(target))
+        problems.push({
+          path: `services.${name}.uses.${env}`,
+          message: `names "${target}", which is not a data service: declare it under dataServices.${target} or remove this entry`,
+        });
+    }
+  }
+  for (const name of dataNames) {
+    if (name in c.services || RESERVED_NAMES.includes(name))
+      problems.push({ path: `dataServices.${name}`, message: "is already the name of another service; choose another name" });
+  }
+  for (const name of Object.keys(c.services))
+    if (RESERVED_NAMES.includes(name))
+      problems.push({ path: `services.${name}`, message: "is a name the platform uses for its own services; choose another name" });
+  try {
+    neo4jMemory(c.neo4j.memoryMb, c.neo4j);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    problems.push({ path: "neo4j.heapMb", message: `is too large: ${e.message}` });
+  }
+  // Host ports must be unique: the runbook gave 8082 to two services.
+  const owners = new Map<number, string>();
+  for (const [p, key] of publishedPortClaims(c)) {
+    const first = owners.get(p);
+    if (first) problems.push({ path: key, message: `uses host port ${p}, already used by ${first}: give each published service its own port` });
+    else owners.set(p, key);
+  }
+  return problems;
+}
+
+// Services whose names the platform itself uses (network aliases must stay unique).
+export const RESERVED_NAMES = ["neo4j", "gateway", "health-monitor", "backup"];
+
+// Every host port the platform publishes, with the setting that chose it.
+export function publishedPortClaims(c: PlatformConfig): [number, string][] {
+  const claims: [number, string][] = [];
+  for (const [name, s] of Object.entries(c.services)) if (s.enabled) claims.push([s.publishedPort, `services.${name}.publishedPort`]);
+  if (c.healthMonitor.enabled) claims.push([c.healthMonitor.publishedPort, "healthMonitor.publishedPort"]);
+  return claims;
+}
+
+// Secret config keys the settings refer to, with the setting that needs each.
+export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: string; fromFile?: string }[] {
+  const out: { key: string; neededBy: string; fromFile?: string }[] = [];
+  for (const [name, s] of Object.entries(c.services)) {
+    if (!s.enabled) continue;
+    for (const [env, key] of Object.entries(s.secretEnv)) out.push({ key, neededBy: `services.${name}.secretEnv.${env}` });
+    for (const [path, key] of Object.entries(s.secretFiles)) out.push({ key, neededBy: `services.${name}.secretFiles.${path}`, fromFile: path });
+  }
+  for (const [name, d] of Object.entries(c.dataServices)) {
+    if (!d.enabled) continue;
+    for (const [env, key] of Object.entries(d.secretEnv)) out.push({ key, neededBy: `dataServices.${name}.secretEnv.${env}` });
+  }
+  return out;
+}

@@ -1,0 +1,181 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, suggest } from "../../components/config/load";
+import { MCP_SERVER_PRESETS, PROJECT, platformSchema, requiredSecrets } from "../../components/config/schema";
+import { FAKE_SECRETS, ROOT, stackConfig } from "../harness/stack-files";
+
+const secretKeys = new Set(Object.keys(FAKE_SECRETS));
+const isSecret = (k: string) => secretKeys.has(k);
+const always = () => true;
+
+function problems(raw: Record<string, string>, exists: (p: string) => boolean = always): string[] {
+  try {
+    parseConfig({ ...FAKE_SECRETS, ...raw }, isSecret, exists);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe("platform configuration schema", () => {
+  it("gives a complete platform from no settings at all: the three MCP servers, Neo4j, the monitor", () => {
+    const c = platformSchema.parse({});
+    expect(Object.keys(c.services).sort()).toEqual(["gmail", "graphiti", "rag"]);
+    expect(c.neo4j.image).toBe("neo4j:5.26");
+    expect(c.healthMonitor.port).toBe(8083);
+    expect(c.alerts).toEqual({ responseTimeMs: 5000, errorRate: 0.1, consecutiveFailures: 3, memoryUsage: 0.9, cpuUsage: 0.8 });
+    expect(c.logging).toEqual({ maxSize: "10m", maxFile: 3 });
+    expect(c.restart).toEqual({ policy: "on-failure", maxRetries: 5 });
+  });
+
+  it("gives graphiti the standalone image on port 8000 at /mcp/ and wires it to Neo4j", () => {
+    const g = platformSchema.parse({}).services.graphiti!;
+    expect(g.image).toMatch(/^zepai\/knowledge-graph-mcp:.*-standalone$/);
+    expect(g.port).toBe(8000);
+    expect(g.path).toBe("/mcp/");
+    expect(g.neo4j).toBeDefined();
+    expect(g.secretEnv).toEqual({ OPENAI_API_KEY: "openaiApiKey" });
+  });
+
+  it("publishes every default service on its own host port (the runbook gave 8082 to two)", () => {
+    const c = platformSchema.parse({});
+    const ports = [...Object.values(c.services).map((s) => s.publishedPort), c.healthMonitor.publishedPort];
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(c.services.graphiti!.publishedPort).toBe(8082);
+    expect(c.services.rag!.publishedPort).toBe(8084);
+  });
+
+  it("merges a stack's partial settings over the preset, map entries key by key", () => {
+    const c = platformSchema.parse({ services: { gmail: { replicas: 3, env: { MCP_LOG_LEVEL: "DEBUG" } } } });
+    const gmail = c.services.gmail!;
+    expect(gmail.replicas).toBe(3);
+    expect(gmail.port).toBe(8080);
+    expect(gmail.env.MCP_LOG_LEVEL).toBe("DEBUG");
+    expect(gmail.env.GMAIL_OAUTH_PATH).toBe("/app/config/gcp-oauth.keys.json");
+  });
+
+  it("switches a preset from build to image when the stack names an image", () => {
+    const rag = platformSchema.parse({ services: { rag: { image: "registry.example.com/rag:1" } } }).services.rag!;
+    expect(rag.image).toBe("registry.example.com/rag:1");
+    expect(rag.build).toBeUndefined();
+  });
+
+  it("accepts numbers and booleans written as strings, as `pulumi config set --path` may store them", () => {
+    const c = platformSchema.parse({ services: { gmail: { replicas: "2", enabled: "true" } }, protectVolumes: "true" });
+    expect(c.services.gmail!.replicas).toBe(2);
+    expect(c.protectVolumes).toBe(true);
+  });
+
+  it("lists the secrets the enabled services need, with the setting that needs each", () => {
+    const c = platformSchema.parse({});
+    expect(requiredSecrets(c).map((s) => s.key).sort()).toEqual(["gmailOauthKeys", "openaiApiKey"]);
+    const off = platformSchema.parse({ services: { gmail: { enabled: false } } });
+    expect(requiredSecrets(off).map((s) => s.key)).toEqual(["openaiApiKey"]);
+  });
+
+  it("keeps Pulumi.yaml's documented defaults equal to the schema's", () => {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { default?: unknown }>;
+    };
+    const defaults = platformSchema.parse({}) as Record<string, unknown>;
+    const keys = Object.keys(project.config);
+    expect(keys.length).toBeGreaterThan(3);
+    for (const key of keys) {
+      const name = key.replace(`${PROJECT}:`, "");
+      expect(defaults[name], key).toEqual(project.config[key]!.default);
+    }
+  });
+
+  it("knows every preset by a DNS-safe name", () => {
+    for (const name of Object.keys(MCP_SERVER_PRESETS)) expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
+  });
+});
+
+describe("config loading", () => {
+  it("accepts both real stack files", () => {
+    for (const stack of ["dev", "prod"]) expect(problems(stackConfig(stack)), stack).toEqual([]);
+  });
+
+  const broken: [string, Record<string, string>, RegExp][] = [
+    ["a word where a size belongs", { "mcp-platform:services": '{"graphiti":{"memoryMb":"lots"}}' },
+      /^mcp-platform:services\.graphiti\.memoryMb must be a positive integer \(got "lots"\)$/],
+    ["a negative size", { "mcp-platform:neo4j": '{"memoryMb":-5}' }, /^mcp-platform:neo4j\.memoryMb must be a positive integer \(got -5\)$/],
+    ["a fractional replica count", { "mcp-platform:services": '{"rag":{"replicas":1.5}}' }, /^mcp-platform:services\.rag\.replicas must be a positive integer/],
+    ["a port out of range", { "mcp-platform:services": '{"gmail":{"publishedPort":70000}}' },
+      /^mcp-platform:services\.gmail\.publishedPort must be a port number between 1 and 65535 \(got 70000\)$/],
+    ["a host port used twice", { "mcp-platform:services": '{"rag":{"publishedPort":8082}}' },
+      /^mcp-platform:services\.rag\.publishedPort uses host port 8082, already used by services\.graphiti\.publishedPort/],
+    ["a host port shared with the monitor", { "mcp-platform:healthMonitor": '{"publishedPort":8080}' },
+      /^mcp-platform:healthMonitor\.publishedPort uses host port 8080, already used by services\.gmail\.publishedPort/],
+    ["a misspelt setting", { "mcp-platform:services": '{"graphiti":{"memroyMb":512}}' },
+      /^mcp-platform:services\.graphiti\.memroyMb is not a known setting: did you mean memoryMb\?/],
+    ["a misspelt top-level key", { "mcp-platform:enviroment": "prod" }, /^mcp-platform:enviroment is not a known setting \(did you mean environment\?\)/],
+    ["an unknown environment", { "mcp-platform:environment": "staging" }, /^mcp-platform:environment must be dev or prod \(got "staging"\)$/],
+    ["an unknown data service", { "mcp-platform:services": '{"rag":{"uses":{"VECTOR_DB_URL":"vectordb"}}}' },
+      /^mcp-platform:services\.rag\.uses\.VECTOR_DB_URL names "vectordb", which is not a data service/],
+    ["a service name that is not a DNS label", { "mcp-platform:services": '{"My_Server":{"image":"x:1","port":80,"publishedPort":9000,"memoryMb":64,"cpus":1}}' },
+      /^mcp-platform:services\.My_Server must be a lowercase DNS label/],
+    ["a service with neither image nor build", { "mcp-platform:services": '{"extra":{"port":9000,"publishedPort":9001,"memoryMb":64,"cpus":1}}' },
+      /^mcp-platform:services\.extra\.image set exactly one of image/],
+    ["a monitor interval the monitor cannot use", { "mcp-platform:healthMonitor": '{"intervalSeconds":90}' },
+      /^mcp-platform:healthMonitor\.intervalSeconds must be a whole number of seconds from 1 to 59/],
+    ["more restarts than CIS allows", { "mcp-platform:restart": '{"maxRetries":10}' }, /^mcp-platform:restart\.maxRetries must be at most 5/],
+    ["a Neo4j heap larger than its container", { "mcp-platform:neo4j": '{"memoryMb":2048,"heapMb":2000}' }, /^mcp-platform:neo4j\.heapMb is too large/],
+    ["a Docker host that is not a URL", { "mcp-platform:dockerHost": "myhost" }, /^mcp-platform:dockerHost must be a Docker host URL/],
+    ["a reserved name", { "mcp-platform:dataServices": '{"neo4j":{"image":"x:1","port":1,"healthcheck":["CMD","true"],"memoryMb":64,"cpus":1,"dataVolume":{"path":"/d"}}}' },
+      /^mcp-platform:dataServices\.neo4j is already the name of another service/],
+  ];
+  it.each(broken)("rejects %s, naming the key", (_what, raw, message) => {
+    const found = problems(raw);
+    expect(found.some((p) => message.test(p)), found.join("\n")).toBe(true);
+  });
+
+  it("reports several mistakes together", () => {
+    const found = problems({
+      "mcp-platform:services": '{"graphiti":{"memoryMb":"lots"},"gmail":{"cpus":0}}',
+      "mcp-platform:neo4j": '{"memoryMb":512}',
+    });
+    expect(found).toHaveLength(3);
+  });
+
+  it("prints the exact command that sets a missing secret", () => {
+    let error: unknown;
+    try {
+      parseConfig({}, () => false, always);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const list = (error as ConfigError).problems;
+    expect(list).toContain(
+      "mcp-platform:openaiApiKey is a required secret (for services.graphiti.secretEnv.OPENAI_API_KEY) and is not set: pulumi config set --secret openaiApiKey <value>",
+    );
+    expect(list.find((p) => p.startsWith("mcp-platform:gmailOauthKeys"))).toMatch(
+      /pulumi config set --secret gmailOauthKeys < path\/to\/gcp-oauth\.keys\.json$/,
+    );
+  });
+
+  it("refuses a secret stored in plain text", () => {
+    expect(() => parseConfig({ "mcp-platform:openaiApiKey": "sk-1", "mcp-platform:gmailOauthKeys": "{}" }, () => false, always)).toThrow(
+      /openaiApiKey holds a secret but is stored in plain text: pulumi config set --secret openaiApiKey/,
+    );
+  });
+
+  it("names a missing build context and how to fix it", () => {
+    const found = problems({}, (p) => !p.endsWith("rag-mcp"));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^mcp-platform:services\.rag\.build\.context is .*rag-mcp, which does not exist: clone the ai-PA repository there, set mcp-platform:sourceRoot/);
+  });
+
+  it("says in one sentence that nothing was deployed", () => {
+    expect(new ConfigError(["a", "b"]).message).toBe("The stack configuration has 2 problems; nothing was deployed.\n  - a\n  - b");
+  });
+
+  it("suggests the nearest known name for a typo, and nothing for a stranger", () => {
+    expect(suggest("replcas", ["replicas", "port"])).toBe("replicas");
+    expect(suggest("zzzzzz", ["replicas", "port"])).toBeUndefined();
+  });
+});
