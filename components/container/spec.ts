@@ -1,0 +1,96 @@
+// The engine-neutral description of one service: what every component produces and what the
+// engines (host containers now, Swarm services later) turn into Docker resources. One model, so that
+// hardening, limits, logging and health are decided once for every service.
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface HealthcheckSpec {
+  // Docker healthcheck test, e.g. ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health"].
+  test: string[];
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  retries: number;
+  startPeriodSeconds: number;
+}
+
+export interface FileSpec {
+  // Absolute path inside the container.
+  path: string;
+  content: pulumi.Input<string>;
+  // Secret content is marked secret in state and, on Swarm, becomes a docker.Secret.
+  secret: boolean;
+}
+
+export interface VolumeMountSpec {
+  // Key of the volume in the platform's volume map (also part of its Docker name).
+  volume: string;
+  volumeName: pulumi.Input<string>;
+  path: string;
+  readOnly: boolean;
+}
+
+export interface NetworkAttachment {
+  // Key of the network in the platform's network map ("backend" or "frontend").
+  network: string;
+  networkName: pulumi.Input<string>;
+  aliases: string[];
+}
+
+export interface PortSpec {
+  internal: number;
+  published: number;
+  // Host interface the port binds to (CIS 5.14).
+  address: string;
+}
+
+export interface WorkloadSpec {
+  // Service name: the network alias other services reach it by, and the `service` label.
+  service: string;
+  // Component kind, for the `component` label: neo4j, mcp-server, data-service, health-monitor, gateway, backup.
+  component: string;
+  image: pulumi.Input<string>;
+  command?: string[];
+  entrypoint?: string[];
+  user?: string;
+  replicas: number;
+  memoryMb: number;
+  memoryReservationMb: number;
+  cpus: number;
+  env: Record<string, pulumi.Input<string>>;
+  secretEnv: Record<string, pulumi.Output<string>>;
+  files: FileSpec[];
+  volumes: VolumeMountSpec[];
+  readOnlyRootFilesystem: boolean;
+  tmpfs: string[];
+  // Capabilities added after dropping ALL; each with the reason it is needed.
+  capAdd: { capability: string; reason: string }[];
+  networks: NetworkAttachment[];
+  ports: PortSpec[];
+  healthcheck: HealthcheckSpec;
+  // Holds state: its data survives replacement and it runs as a single replica.
+  stateful: boolean;
+}
+
+// Readiness wait for `pulumi up`: long enough for Neo4j's first start, bounded so a broken image fails the update.
+export const HEALTH_WAIT_SECONDS = 300;
+
+export function healthcheck(test: string[], overrides: Partial<Omit<HealthcheckSpec, "test">> = {}): HealthcheckSpec {
+  return { test, intervalSeconds: 15, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30, ...overrides };
+}
+
+// An HTTP GET healthcheck for images without curl: busybox or GNU wget, or Node when the image has no wget.
+export function httpHealthcheck(port: number, path: string, tool: "wget" | "node" | "python" = "wget"): HealthcheckSpec {
+  const url = `http://127.0.0.1:${port}${path}`;
+  switch (tool) {
+    case "wget":
+      return healthcheck(["CMD", "wget", "-q", "-O", "/dev/null", url]);
+    case "node":
+      return healthcheck([
+        "CMD",
+        "node",
+        "-e",
+        `fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+      ]);
+    case "python":
+      return healthcheck(["CMD", "python3", "-c", `import urllib.request,sys; urllib.request.urlopen(${JSON.stringify(url)}, timeout=4)`]);
+  }
+}
