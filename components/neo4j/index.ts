@@ -1,0 +1,52 @@
+// Neo4j 5.26: its volumes, a generated password, and one container on the backend network only.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Neo4jConfig } from "../config/schema";
+import type { PlatformDefaults } from "../container/defaults";
+import { serviceImage } from "../container/image";
+import { deployContainers } from "../container/workload";
+import { NEO4J_URI, NEO4J_USER, neo4jSpec } from "./spec";
+
+export interface Neo4jArgs {
+  config: Neo4jConfig;
+  platform: PlatformDefaults;
+  backendNetwork: pulumi.Input<string>;
+  volumePrefix: string;
+  protectVolumes: boolean;
+  volumeLabels: Record<string, string>;
+}
+
+export class Neo4j extends pulumi.ComponentResource {
+  readonly uri = NEO4J_URI;
+  readonly user = NEO4J_USER;
+  readonly password: pulumi.Output<string>;
+  readonly dataVolume: docker.Volume;
+  readonly logsVolume: docker.Volume;
+  readonly containers: docker.Container[];
+
+  constructor(name: string, args: Neo4jArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mcp-platform:neo4j:Neo4j", name, {}, opts);
+    // Never a literal and never the image's documented "demodemo": generated once, kept in state as a secret.
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: args.config.passwordLength, special: false },
+      { parent: this },
+    );
+    this.password = pulumi.secret(password.result);
+    const labels = Object.entries(args.volumeLabels).map(([label, value]) => ({ label, value }));
+    const volumeOpts = { parent: this, protect: args.protectVolumes };
+    this.dataVolume = new docker.Volume(`${name}-data`, { name: `${args.volumePrefix}-neo4j-data`, labels }, volumeOpts);
+    this.logsVolume = new docker.Volume(`${name}-logs`, { name: `${args.volumePrefix}-neo4j-logs`, labels }, volumeOpts);
+    const image = serviceImage(name, { image: args.config.image }, (c) => c, { parent: this });
+    const spec = neo4jSpec(args.config, {
+      image,
+      password: this.password,
+      backendNetwork: args.backendNetwork,
+      dataVolume: this.dataVolume.name,
+      logsVolume: this.logsVolume.name,
+    });
+    this.containers = deployContainers(name, spec, args.platform, { parent: this }).containers;
+    this.registerOutputs({ uri: this.uri, dataVolume: this.dataVolume.name, logsVolume: this.logsVolume.name });
+  }
+}

@@ -1,0 +1,47 @@
+// The platform's two networks. Backend is internal: no route out, never published; Neo4j and the data
+// services live only there. Frontend carries what is reached from outside (through published ports) and
+// gives the MCP servers their way out to the APIs they call.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as net from "net";
+
+export interface NetworksArgs {
+  // Docker names are `<prefix>-backend` and `<prefix>-frontend`.
+  prefix: string;
+  // Default address for ports published on the frontend network (CIS 5.14).
+  publishAddress: string;
+  labels: Record<string, string>;
+}
+
+export const NETWORK_KEYS = ["backend", "frontend"] as const;
+export type NetworkKey = (typeof NETWORK_KEYS)[number];
+
+export class Networks extends pulumi.ComponentResource {
+  readonly backend: docker.Network;
+  readonly frontend: docker.Network;
+
+  constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mcp-platform:network:Networks", name, {}, opts);
+    const labels = Object.entries(args.labels).map(([label, value]) => ({ label, value }));
+    this.backend = new docker.Network(
+      `${name}-backend`,
+      { name: `${args.prefix}-backend`, driver: "bridge", internal: true, labels },
+      { parent: this },
+    );
+    this.frontend = new docker.Network(
+      `${name}-frontend`,
+      {
+        name: `${args.prefix}-frontend`,
+        driver: "bridge",
+        labels,
+        options: net.isIPv4(args.publishAddress) ? { "com.docker.network.bridge.host_binding_ipv4": args.publishAddress } : {},
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ backend: this.backend.name, frontend: this.frontend.name });
+  }
+
+  name(key: NetworkKey): pulumi.Output<string> {
+    return this[key].name;
+  }
+}

@@ -1,0 +1,13 @@
+// mcp-platform: read the stack's configuration, build the platform, export what a user needs.
+import { loadStackConfig } from "./components/config/stack";
+import { Platform } from "./components/platform";
+
+const { config, secretKeys } = loadStackConfig();
+const platform = new Platform("mcp-platform", { config, secretKeys });
+
+export const environment = config.environment;
+export const dashboardUrl = platform.dashboardUrl;
+export const healthApiUrl = platform.healthApiUrl;
+export const mcpServers = platform.endpoints;
+export const networks = { backend: platform.networks.backend.name, frontend: platform.networks.frontend.name };
+export const volumes = platform.volumes;

@@ -1,0 +1,74 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { platformSchema } from "../../../components/config/schema";
+import { mcpServerEnv, mcpServerSpec, needsBackend, nodeOptions } from "../../../components/mcp-server/spec";
+
+const config = platformSchema.parse({
+  dataServices: {
+    "vector-db": { image: "qdrant/qdrant:v1.12.0", port: 6333, healthcheck: ["CMD", "true"], memoryMb: 512, cpus: 1, dataVolume: { path: "/qdrant/storage" } },
+  },
+  services: { rag: { uses: { VECTOR_DB_URL: "vector-db" } } },
+});
+const inputs = {
+  image: "img",
+  networks: { frontend: "front", backend: "back" },
+  secrets: { openaiApiKey: pulumi.secret("sk"), gmailOauthKeys: pulumi.secret("{}") },
+  dataServiceUrls: { "vector-db": "http://vector-db:6333" },
+  neo4j: { uri: "bolt://neo4j:7687", user: "neo4j", password: pulumi.secret("pw") },
+};
+
+describe("MCP server", () => {
+  it.each([
+    [256, "--max-old-space-size=192"],
+    [1024, "--max-old-space-size=768"],
+    [2048, "--max-old-space-size=1536"],
+  ])("gives Node a heap of 75%% of a %i MB limit", (mb, expected) => {
+    expect(nodeOptions(mb)).toBe(expected);
+  });
+
+  it("sets NODE_OPTIONS only for Node servers", () => {
+    expect(mcpServerEnv("gmail", config.services.gmail!, inputs).NODE_OPTIONS).toBe("--max-old-space-size=192");
+    expect(mcpServerEnv("graphiti", config.services.graphiti!, inputs).NODE_OPTIONS).toBeUndefined();
+  });
+
+  it("tells each server its port and paths, as the PA compose file does", () => {
+    const env = mcpServerEnv("rag", config.services.rag!, inputs);
+    expect(env).toMatchObject({ MCP_SERVER_PORT: "8082", PORT: "8082", MCP_SERVER_PATH: "/mcp", MCP_HEALTH_CHECK_PATH: "/health", MCP_SERVER_HOST: "0.0.0.0" });
+  });
+
+  it("wires a data service's URL into the env var that uses it", () => {
+    expect(mcpServerEnv("rag", config.services.rag!, inputs).VECTOR_DB_URL).toBe("http://vector-db:6333");
+  });
+
+  it("wires Neo4j's URI and user as env and its password as a secret", () => {
+    const spec = mcpServerSpec("graphiti", config.services.graphiti!, inputs);
+    expect(spec.env.NEO4J_URI).toBe("bolt://neo4j:7687");
+    expect(spec.env.NEO4J_USER).toBe("neo4j");
+    expect(Object.keys(spec.secretEnv).sort()).toEqual(["NEO4J_PASSWORD", "OPENAI_API_KEY"]);
+    expect(spec.env).not.toHaveProperty("NEO4J_PASSWORD");
+    expect(spec.env).not.toHaveProperty("OPENAI_API_KEY");
+  });
+
+  it("writes the Gmail OAuth keys as a secret file at GMAIL_OAUTH_PATH", () => {
+    const spec = mcpServerSpec("gmail", config.services.gmail!, inputs);
+    expect(spec.files.map((f) => [f.path, f.secret])).toEqual([[config.services.gmail!.env.GMAIL_OAUTH_PATH, true]]);
+  });
+
+  it("joins the backend network only when it talks to Neo4j or a data service", () => {
+    expect(needsBackend(config.services.graphiti!)).toBe(true);
+    expect(needsBackend(config.services.rag!)).toBe(true);
+    expect(needsBackend(config.services.gmail!)).toBe(false);
+    expect(mcpServerSpec("gmail", config.services.gmail!, inputs).networks.map((n) => n.network)).toEqual(["frontend"]);
+  });
+
+  it("publishes nothing itself and checks its health on its health path", () => {
+    const spec = mcpServerSpec("graphiti", config.services.graphiti!, inputs);
+    expect(spec.ports).toEqual([]);
+    expect(spec.healthcheck.test.join(" ")).toContain("http://127.0.0.1:8000/health");
+  });
+
+  it("checks Node servers' health with Node itself (node:20-slim has neither curl nor wget)", () => {
+    const test = mcpServerSpec("gmail", config.services.gmail!, inputs).healthcheck.test;
+    expect(test.slice(0, 3)).toEqual(["CMD", "node", "-e"]);
+  });
+});
