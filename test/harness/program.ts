@@ -1,0 +1,125 @@
+// Runs the real program (index.ts) under Pulumi's mocks and records every resource it declares.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { FAKE_SECRETS, ROOT, stackConfig } from "./stack-files";
+
+export interface DeclaredResource {
+  type: string;
+  name: string;
+  // Inputs as the engine receives them; secret values are wrapped (see isSecretValue).
+  inputs: Record<string, unknown>;
+  urn: string;
+}
+
+export interface Evaluation {
+  resources: DeclaredResource[];
+  outputs: Record<string, unknown>;
+  // Same resources as the mocks return them from the state (for policy tests).
+  byType(type: string): DeclaredResource[];
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretValue(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+// Removes secret wrappers, to read the values the way the provider would.
+export function reveal(v: unknown): unknown {
+  if (isSecretValue(v)) return reveal((v as { value: unknown }).value);
+  if (Array.isArray(v)) return v.map(reveal);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+  return v;
+}
+
+// A stand-in ai-PA checkout: the build contexts the stacks name must exist.
+export function fixtureSourceRoot(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ai-PA-"));
+  for (const sub of ["gmail-mcp", "rag-mcp", "health-monitor"]) {
+    fs.mkdirSync(path.join(dir, sub));
+    fs.writeFileSync(path.join(dir, sub, "Dockerfile"), "FROM node:20-slim\n");
+  }
+  return dir;
+}
+
+// What providers compute and the mocks must supply: names, ids, generated passwords.
+function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `generated-${name}-Zq8x1Lr4Vb7Nc0Kw` };
+    case "docker:index/remoteImage:RemoteImage":
+      return { imageId: `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}`, repoDigest: "" };
+    case "docker:index/container:Container":
+      return { name: inputs.name ?? `${name}-1a2b3c4`, exitCode: 0 };
+    default:
+      return { name: inputs.name ?? name };
+  }
+}
+
+export interface EvaluateOptions {
+  // Extra or replaced config entries (`mcp-platform:key` -> string).
+  config?: Record<string, string>;
+  secrets?: Record<string, string>;
+  preview?: boolean;
+}
+
+// Evaluate index.ts for a stack file. Call once per test file: the Pulumi runtime is per process.
+export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): Promise<Evaluation> {
+  const secrets = opts.secrets ?? FAKE_SECRETS;
+  const config = {
+    ...stackConfig(stack),
+    "mcp-platform:sourceRoot": fixtureSourceRoot(),
+    ...opts.config,
+    ...secrets,
+  };
+  pulumi.runtime.setAllConfig(config, Object.keys(secrets));
+  const resources: DeclaredResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const inputs = args.inputs as Record<string, unknown>;
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}` });
+        return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, reveal(inputs) as Record<string, unknown>) } };
+      },
+      call(args) {
+        return args.inputs as Record<string, unknown>;
+      },
+    },
+    "mcp-platform",
+    stack,
+    opts.preview ?? false,
+  );
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    const program = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(program)) outputs[key] = await resolve(value);
+    // Wait for every registration the program started, not only those the outputs depend on.
+    await settle(resources);
+    return { resources, outputs, byType: (type) => resources.filter((r) => r.type === type) };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+async function resolve(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) return new Promise((res) => value.apply((v) => res(v)));
+  if (Array.isArray(value)) return Promise.all(value.map(resolve));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)])));
+  return value;
+}
+
+async function settle(resources: DeclaredResource[]): Promise<void> {
+  let last = -1;
+  while (last !== resources.length) {
+    last = resources.length;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export { ROOT };

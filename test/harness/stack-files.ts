@@ -1,0 +1,25 @@
+// The repository's real stack files, as the Pulumi engine would hand their config to the program.
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const STACKS = ["dev", "prod"] as const;
+
+// `mcp-platform:key` -> string; structured values as JSON, as `pulumi up` passes them.
+export function stackConfig(stack: string): Record<string, string> {
+  const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    // Encrypted values (`secure:`) belong to one stack's passphrase; tests supply fake secrets instead.
+    if (typeof value === "object" && value !== null && "secure" in value) continue;
+    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+// Fake values for every secret the stacks need; tests assert none of these leaks into plain state.
+export const FAKE_SECRETS: Record<string, string> = {
+  "mcp-platform:openaiApiKey": "sk-test-0123456789abcdef",
+  "mcp-platform:gmailOauthKeys": JSON.stringify({ installed: { client_id: "test-client", client_secret: "test-oauth-secret" } }),
+};

@@ -1,0 +1,137 @@
+// The assertions every real stack must satisfy, shared by the per-stack test files (one runtime per file).
+import { expect, it } from "vitest";
+import type { Evaluation } from "../harness/program";
+import { isSecretValue, reveal } from "../harness/program";
+import { FAKE_SECRETS } from "../harness/stack-files";
+
+export const CONTAINER = "docker:index/container:Container";
+export const VOLUME = "docker:index/volume:Volume";
+export const NETWORK = "docker:index/network:Network";
+
+type Inputs = Record<string, unknown>;
+const label = (r: { inputs: Inputs }, key: string) =>
+  (reveal(r.inputs.labels) as { label: string; value: string }[] | undefined)?.find((l) => l.label === key)?.value;
+
+export function serviceContainers(ev: Evaluation, component?: string) {
+  return ev.byType(CONTAINER).filter((c) => label(c, "component") !== "volume-init" && (!component || label(c, "component") === component));
+}
+
+export function replicasOf(ev: Evaluation, service: string) {
+  return serviceContainers(ev).filter((c) => label(c, "service") === service);
+}
+
+export function itDeclaresThePlatform(ev: () => Evaluation) {
+  it("declares every service: Neo4j, the three MCP servers and the health monitor", () => {
+    const services = new Set(serviceContainers(ev()).map((c) => label(c, "service")));
+    expect([...services].sort()).toEqual(["gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
+  });
+
+  it("gives every container limits, rotated logs, a healthcheck, a restart policy and hardening", () => {
+    for (const c of serviceContainers(ev())) {
+      const i = reveal(c.inputs) as Inputs;
+      expect(i.memory, c.name).toBeGreaterThan(0);
+      expect(Number(i.cpus), c.name).toBeGreaterThan(0);
+      expect(i.memoryReservation, c.name).toBeGreaterThan(0);
+      expect(i.logDriver, c.name).toBe("json-file");
+      expect(i.logOpts, c.name).toMatchObject({ "max-size": "10m", "max-file": "3" });
+      expect((i.healthcheck as Inputs).tests, c.name).toBeInstanceOf(Array);
+      expect(i.restart, c.name).toBe("on-failure");
+      expect(i.maxRetryCount, c.name).toBe(5);
+      expect(i.securityOpts, c.name).toContain("no-new-privileges:true");
+      expect((i.capabilities as Inputs).drops, c.name).toEqual(["ALL"]);
+      expect(i.user, c.name).toMatch(/^[1-9]\d*:\d+$/);
+      expect(i.name, c.name).toBeUndefined();
+      expect(i.privileged ?? false, c.name).toBe(false);
+      for (const l of ["service", "component", "environment"]) expect(label(c, l), `${c.name} ${l}`).toBeTruthy();
+    }
+  });
+
+  it("runs every container but Neo4j on a read-only root filesystem (Neo4j's entrypoint rewrites its config)", () => {
+    const writable = serviceContainers(ev()).filter((c) => reveal(c.inputs.readOnly) !== true).map((c) => label(c, "service"));
+    expect(writable).toEqual(["neo4j"]);
+  });
+
+  it("keeps Neo4j on the internal backend network only, unpublished, reached by its alias", () => {
+    const [neo4j] = replicasOf(ev(), "neo4j");
+    const nets = reveal(neo4j!.inputs.networksAdvanced) as { name: string; aliases: string[] }[];
+    expect(nets).toHaveLength(1);
+    const backend = ev().byType(NETWORK).find((n) => n.inputs.name === nets[0]!.name)!;
+    expect(backend.inputs.internal).toBe(true);
+    expect(nets[0]!.aliases).toEqual(["neo4j"]);
+    expect(neo4j!.inputs.ports ?? []).toEqual([]);
+  });
+
+  it("uses no host port twice", () => {
+    const published = serviceContainers(ev()).flatMap((c) => ((reveal(c.inputs.ports) ?? []) as { external: number }[]).map((p) => p.external));
+    expect(published.length).toBeGreaterThan(0);
+    expect(new Set(published).size).toBe(published.length);
+  });
+
+  it("generates the Neo4j password and passes it, with every other secret, only as secret values", () => {
+    expect(ev().byType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+    const [neo4j] = replicasOf(ev(), "neo4j");
+    expect(isSecretValue(neo4j!.inputs.envs)).toBe(true);
+    const auth = (reveal(neo4j!.inputs.envs) as string[]).find((e) => e.startsWith("NEO4J_AUTH="))!;
+    expect(auth).toMatch(/^NEO4J_AUTH=neo4j\/generated-/);
+    expect(auth).not.toContain("demodemo");
+    const [graphiti] = replicasOf(ev(), "graphiti");
+    expect(isSecretValue(graphiti!.inputs.envs)).toBe(true);
+    expect(reveal(graphiti!.inputs.envs)).toContain(`OPENAI_API_KEY=${FAKE_SECRETS["mcp-platform:openaiApiKey"]}`);
+  });
+
+  it("never lets a secret value appear outside a secret wrapper", () => {
+    const secrets = [...Object.values(FAKE_SECRETS), "generated-neo4j-password"];
+    const plain = (v: unknown): string[] => {
+      if (isSecretValue(v)) return [];
+      if (typeof v === "string") return [v];
+      if (Array.isArray(v)) return v.flatMap(plain);
+      if (typeof v === "object" && v !== null) return Object.values(v).flatMap(plain);
+      return [];
+    };
+    for (const r of ev().resources)
+      for (const s of plain(r.inputs)) for (const secret of secrets) expect(s.includes(secret), `${r.name}: ${s}`).toBe(false);
+  });
+
+  it("writes the Gmail OAuth keys read-only at GMAIL_OAUTH_PATH, as a secret", () => {
+    const [gmail] = replicasOf(ev(), "gmail");
+    // The engine marks the whole uploads list secret when one file in it is.
+    expect(isSecretValue(gmail!.inputs.uploads)).toBe(true);
+    const uploads = reveal(gmail!.inputs.uploads) as Inputs[];
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]).toMatchObject({ file: "/app/config/gcp-oauth.keys.json", permissions: "0400", owner: "1000" });
+    expect(JSON.parse(uploads[0]!.content as string)).toHaveProperty("installed.client_id", "test-client");
+  });
+
+  it("starts graphiti only after Neo4j is healthy", () => {
+    // Neo4j is created with wait: true, so graphiti's dependency on it means a healthy Neo4j.
+    const names = ev().resources.map((r) => r.name);
+    expect(names.indexOf("graphiti-1")).toBeGreaterThan(names.indexOf("neo4j"));
+    const [neo4j] = replicasOf(ev(), "neo4j");
+    expect(neo4j!.inputs.wait).toBe(true);
+  });
+
+  it("gives the health monitor its targets, derived from the MCP servers, as a config file", () => {
+    const [monitor] = replicasOf(ev(), "health-monitor");
+    const upload = (monitor!.inputs.uploads as Inputs[])[0]!;
+    const file = JSON.parse(upload.content as string) as { targets: { url: string }[]; alertThresholds: Inputs };
+    expect(file.targets.map((t) => t.url)).toEqual(["http://gmail:8080/health", "http://graphiti:8000/health", "http://rag:8082/health"]);
+    expect(file.alertThresholds.response_time).toBe(5000);
+    expect(reveal(monitor!.inputs.envs)).toEqual(expect.arrayContaining(["HEALTH_CHECK_INTERVAL=30", "PORT=8083", "NODE_ENV=production"]));
+  });
+
+  it("exports the URLs, networks and volumes a user needs", () => {
+    const o = ev().outputs as { mcpServers: Record<string, { url: string; healthUrl: string }>; dashboardUrl: string; healthApiUrl: string; networks: Inputs; volumes: Inputs };
+    expect(Object.keys(o.mcpServers).sort()).toEqual(["gmail", "graphiti", "rag"]);
+    expect(o.mcpServers.graphiti!.url).toMatch(/:8082\/mcp\/$/);
+    expect(o.dashboardUrl).toMatch(/:8083\/dashboard$/);
+    expect(o.healthApiUrl).toMatch(/:8083\/api\/health\/overall$/);
+    expect(Object.keys(o.networks).sort()).toEqual(["backend", "frontend"]);
+    expect(Object.keys(o.volumes).sort()).toEqual(["gmail-data", "neo4j-data", "neo4j-logs", "rag-data"]);
+  });
+
+  it("parents every resource under a component with an mcp-platform type token", () => {
+    const components = ev().resources.filter((r) => r.type.startsWith("mcp-platform:"));
+    for (const c of components) expect(c.type).toMatch(/^mcp-platform:[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
+    expect(components.length).toBeGreaterThanOrEqual(7);
+  });
+}

@@ -1,0 +1,35 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { evaluateStack, reveal, type Evaluation } from "../harness/program";
+import { VOLUME, itDeclaresThePlatform, replicasOf, serviceContainers } from "./declared";
+
+let ev: Evaluation;
+beforeAll(async () => {
+  ev = await evaluateStack("dev");
+});
+
+describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
+  itDeclaresThePlatform(() => ev);
+
+  it("runs one replica of each MCP server", () => {
+    for (const s of ["gmail", "graphiti", "rag"]) expect(replicasOf(ev, s), s).toHaveLength(1);
+  });
+
+  it("binds every published port to 127.0.0.1", () => {
+    const ports = serviceContainers(ev).flatMap((c) => (reveal(c.inputs.ports) ?? []) as { ip: string }[]);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const p of ports) expect(p.ip).toBe("127.0.0.1");
+  });
+
+  it("keeps limits small", () => {
+    for (const c of serviceContainers(ev)) expect(c.inputs.memory as number, c.name).toBeLessThanOrEqual(1024);
+  });
+
+  it("builds the ai-PA images from the checkout", () => {
+    const built = ev.byType("docker:index/remoteImage:RemoteImage").filter((i) => i.inputs.build);
+    expect(built.map((i) => i.name).sort()).toEqual(["gmail-image", "health-monitor-image", "rag-image"]);
+  });
+
+  it("does not protect volumes", () => {
+    expect(ev.byType(VOLUME)).toHaveLength(4);
+  });
+});

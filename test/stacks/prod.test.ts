@@ -1,0 +1,36 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { evaluateStack, reveal, type Evaluation } from "../harness/program";
+import { itDeclaresThePlatform, replicasOf, serviceContainers } from "./declared";
+
+let ev: Evaluation;
+beforeAll(async () => {
+  ev = await evaluateStack("prod");
+});
+
+describe("the prod stack, evaluated from Pulumi.prod.yaml under mocks", () => {
+  itDeclaresThePlatform(() => ev);
+
+  it("runs at least two replicas of each MCP server, chained so they are replaced one at a time", () => {
+    for (const s of ["gmail", "graphiti", "rag"]) {
+      const replicas = replicasOf(ev, s);
+      expect(replicas.length, s).toBeGreaterThanOrEqual(2);
+      for (const r of replicas) expect(r.inputs.wait, r.name).toBe(true);
+    }
+  });
+
+  it("pulls every image from a registry by a pinned reference, building nothing on the host", () => {
+    const images = ev.byType("docker:index/remoteImage:RemoteImage");
+    for (const i of images) {
+      expect(i.inputs.build, i.name).toBeUndefined();
+      expect(i.inputs.name as string, i.name).toMatch(/(:[\w.-]+|@sha256:[0-9a-f]{64})$/);
+      expect(i.inputs.name as string, i.name).not.toMatch(/:latest$/);
+    }
+  });
+
+  it("gives services larger limits than dev", () => {
+    const [neo4j] = replicasOf(ev, "neo4j");
+    expect(neo4j!.inputs.memory).toBe(4096);
+    expect(reveal(neo4j!.inputs.envs)).toContain("NEO4J_server_memory_heap_max__size=1638m");
+    expect(Math.max(...serviceContainers(ev, "mcp-server").map((c) => c.inputs.memory as number))).toBeGreaterThanOrEqual(1024);
+  });
+});
