@@ -1,11 +1,12 @@
-// The whole platform on one Docker host: networks, Neo4j, data services, MCP servers and the health
-// monitor, wired from one validated configuration.
+// The whole platform on one Docker host: networks, Neo4j, data services, MCP servers, the health
+// monitor and the gateway, wired from one validated configuration.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveBuildContext } from "../config/load";
-import type { PlatformConfig } from "../config/schema";
+import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
 import { DataService } from "../data-service";
+import { Gateway } from "../gateway";
 import { HealthMonitor } from "../health-monitor";
 import { McpServer } from "../mcp-server";
 import { Neo4j } from "../neo4j";
@@ -33,6 +34,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly dataServices: Record<string, DataService> = {};
   readonly mcpServers: Record<string, McpServer> = {};
   readonly healthMonitor?: HealthMonitor;
+  readonly gateway?: Gateway;
   readonly endpoints: Record<string, McpServerEndpoint> = {};
   readonly dashboardUrl?: string;
   readonly healthApiUrl?: string;
@@ -121,7 +123,6 @@ export class Platform extends pulumi.ComponentResource {
           platform,
           resolveContext,
           frontendNetwork: frontend,
-          publishAddress: c.publishAddress,
           services: c.services,
           alerts: c.alerts,
           dependsOn: Object.values(this.mcpServers).flatMap((s) => s.containers),
@@ -131,6 +132,19 @@ export class Platform extends pulumi.ComponentResource {
       this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
       this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
     }
+
+    // The only container that publishes host ports: every MCP server's and the monitor's.
+    if (publishedPortClaims(c).length > 0)
+      this.gateway = new Gateway(
+        "gateway",
+        {
+          config: c,
+          platform,
+          frontendNetwork: frontend,
+          dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.containers), ...(this.healthMonitor?.containers ?? [])],
+        },
+        child,
+      );
 
     this.registerOutputs({
       endpoints: this.endpoints,
