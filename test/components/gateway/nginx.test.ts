@@ -33,8 +33,18 @@ const replicas: Record<string, StubReplica[]> = {};
 const port: Record<string, number> = {};
 let model: GatewayModel;
 
+// A failure to start is reported by every test (vitest would mark them skipped after a failing beforeAll).
+let startError: unknown;
 beforeAll(async () => {
   if (SKIP_REASON) return;
+  try {
+    await start();
+  } catch (e) {
+    startError = e;
+  }
+});
+
+async function start() {
   if (!NGINX) throw new Error("nginx is not installed, but CI must run the gateway tests: install nginx-light (.ci/run does)");
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "gateway-"));
   model = gatewayModel(config);
@@ -59,7 +69,7 @@ beforeAll(async () => {
     if (attempt >= 50 || nginx.exitCode !== null) throw new Error(`nginx did not start:\n${nginxLog}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-});
+}
 
 afterAll(async () => {
   if (nginx && nginx.exitCode === null) {
@@ -74,6 +84,7 @@ afterAll(async () => {
 
 beforeEach((ctx) => {
   if (SKIP_REASON) ctx.skip(SKIP_REASON);
+  if (startError) throw startError;
 });
 
 const accessLog = () =>
