@@ -210,6 +210,45 @@ describe("the gateway's nginx config, run by the real nginx on loopback", () => 
     expect(JSON.parse(r.body)).toMatchObject({ replica: "health-monitor-1", path: "/api/health/overall" });
   });
 
+  it("never sends a POST that a replica received to another replica; a GET it retries", async () => {
+    const from = client(80);
+    const mine = (JSON.parse((await request(port.gmail!, { path: "/mcp", method: "POST", from, body: "{}" })).body) as { replica: string }).replica;
+    const count = () => replicas.gmail!.map((r) => r.seen.filter((q) => q.headers["x-test-crash"] === mine).length);
+    const post = await request(port.gmail!, { path: "/mcp", method: "POST", from, headers: { "x-test-crash": mine }, body: "{}" });
+    expect(post.status).toBe(502);
+    // Only the replica that died saw it.
+    expect(count().reduce((a, b) => a + b, 0)).toBe(1);
+    const get = await request(port.gmail!, { path: "/mcp", from, headers: { "x-test-crash": mine } });
+    expect(get.status).toBe(200);
+    expect((JSON.parse(get.body) as { replica: string }).replica).not.toBe(mine);
+  });
+
+  it("passes the monitor dashboard's WebSocket upgrade through", async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const guard = setTimeout(() => reject(new Error("no WebSocket echo within 5 s")), 5000);
+      const req = http.request({
+        host: "127.0.0.1",
+        port: port["health-monitor"],
+        path: "/",
+        localAddress: client(81),
+        agent: false,
+        headers: { connection: "Upgrade", upgrade: "websocket" },
+      });
+      req.on("upgrade", (res, socket) => {
+        expect(res.statusCode).toBe(101);
+        socket.write("hello");
+        socket.once("data", (d: Buffer) => {
+          clearTimeout(guard);
+          socket.destroy();
+          resolve(d.toString());
+        });
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(reply).toBe("health-monitor-1 echoes hello");
+  });
+
   it("skips a stopped replica: every client still gets its answer, none a 5xx", async () => {
     const clients = Array.from({ length: 24 }, (_, c) => client(100 + c));
     const post = (from: string) =>

@@ -22,6 +22,11 @@ export async function startReplica(name: string, mcpPath: string): Promise<StubR
   const waiting: (() => void)[] = [];
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers });
+    // A replica that dies with the request in hand: it read the request, then drops the connection.
+    if (req.headers["x-test-crash"] === name) {
+      req.socket.destroy();
+      return;
+    }
     req.resume();
     req.on("end", () => {
       if (req.method === "GET" && req.url === mcpPath && /text\/event-stream/.test(req.headers.accept ?? "")) {
@@ -47,6 +52,15 @@ export async function startReplica(name: string, mcpPath: string): Promise<StubR
       res.end(body);
     });
   });
+  // WebSocket-style upgrade: answers 101 and echoes what it receives.
+  const upgraded = new Set<net.Socket>();
+  server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket) => {
+    upgraded.add(socket);
+    socket.on("close", () => upgraded.delete(socket));
+    seen.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers });
+    socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    socket.on("data", (d: Buffer) => socket.write(`${name} echoes ${d.toString()}`));
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
@@ -60,6 +74,8 @@ export async function startReplica(name: string, mcpPath: string): Promise<StubR
         server.close(() => resolve());
         // Keepalive connections from nginx too: a stopped replica refuses everything.
         server.closeAllConnections();
+        // Upgraded sockets are no longer the server's to close.
+        for (const socket of upgraded) socket.destroy();
       }),
   };
 }
