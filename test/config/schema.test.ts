@@ -125,6 +125,10 @@ describe("config loading", () => {
     ["more restarts than CIS allows", { "mcp-platform:restart": '{"maxRetries":10}' }, /^mcp-platform:restart\.maxRetries must be at most 5/],
     ["a Neo4j heap larger than its container", { "mcp-platform:neo4j": '{"memoryMb":2048,"heapMb":2000}' }, /^mcp-platform:neo4j\.heapMb is too large/],
     ["a Docker host that is not a URL", { "mcp-platform:dockerHost": "myhost" }, /^mcp-platform:dockerHost must be a Docker host URL/],
+    ["swarm mode with ports bound to one address", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "127.0.0.1" },
+      /^mcp-platform:publishAddress is 127\.0\.0\.1, but Swarm cannot bind a published port to one address/],
+    ["swarm mode with an env secret and no command", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:services": '{"notes":{"image":"example/notes:1","port":9000,"publishedPort":9100,"memoryMb":64,"cpus":1,"secretEnv":{"TOKEN":"openaiApiKey"}}}' },
+      /^mcp-platform:services\.notes\.command is required in swarm mode for a server with secretEnv/],
     ["a reserved name", { "mcp-platform:dataServices": '{"neo4j":{"image":"x:1","port":1,"healthcheck":["CMD","true"],"memoryMb":64,"cpus":1,"dataVolume":{"path":"/d"}}}' },
       /^mcp-platform:dataServices\.neo4j is already the name of another service/],
   ];

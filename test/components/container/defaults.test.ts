@@ -4,7 +4,13 @@ import { containerArgs, envEntries, logOptions, uploadDirectories } from "../../
 import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
 import { replicaName, volumeInitArgs } from "../../../components/container/workload";
 
-const platform = { environment: "dev" as const, logging: { maxSize: "10m", maxFile: 3 }, restart: { policy: "on-failure" as const, maxRetries: 5 } };
+const platform = {
+  environment: "dev" as const,
+  logging: { maxSize: "10m", maxFile: 3 },
+  restart: { policy: "on-failure" as const, maxRetries: 5 },
+  mode: "host" as const,
+  swarm: { stateNodeLabel: "mcp-platform.state", encryptBackend: true },
+};
 
 function spec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
   return {
