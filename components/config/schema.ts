@@ -67,6 +67,11 @@ const imageSource = {
   build: build.optional(),
 };
 
+function oneImageSource(s: { enabled: boolean; image?: string; build?: unknown }, ctx: z.RefinementCtx): void {
+  if (s.enabled && !s.image === !s.build)
+    ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
+}
+
 const resources = {
   memoryMb: positiveInt(),
   // Reservation defaults to half the limit (see container/defaults.ts).
@@ -126,10 +131,7 @@ export const mcpServerSchema = z
       })
       .optional(),
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 export const dataServiceSchema = z
   .strictObject({
@@ -146,10 +148,7 @@ export const dataServiceSchema = z
     secretEnv: z.record(z.string().regex(envName), secretKeyName).default({}),
     dataVolume: volumeMount,
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 export const neo4jSchema = z.strictObject({
   image: z.string().default("neo4j:5.26"),
@@ -189,10 +188,7 @@ export const healthMonitorSchema = z
     ...hardening,
     env: envMap.default({}),
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 // The runbook's alert thresholds.
 export const alertsSchema = z.strictObject({

@@ -5,15 +5,10 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
+import { platformDefaults } from "../../harness/fixtures";
 import { SECRET_ENV_SHIM, SECRET_ENV_SHIM_SOURCE, serviceArgs, swarmFiles } from "../../../components/container/swarm";
 
-const platform = {
-  environment: "prod" as const,
-  logging: { maxSize: "10m", maxFile: 3 },
-  restart: { policy: "on-failure" as const, maxRetries: 5 },
-  mode: "swarm" as const,
-  swarm: { stateNodeLabel: "mcp-platform.state", encryptBackend: true },
-};
+const platform = platformDefaults({ environment: "prod", mode: "swarm" });
 
 function spec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
   return {
