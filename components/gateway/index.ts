@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
-import { deployContainers } from "../container/workload";
+import { deployWorkload } from "../container/workload";
 import { gatewaySpec } from "./spec";
 
 export interface GatewayArgs {
@@ -18,12 +18,16 @@ export interface GatewayArgs {
 
 export class Gateway extends pulumi.ComponentResource {
   readonly containers: docker.Container[];
+  readonly resources: pulumi.Resource[];
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:gateway:Gateway", name, {}, opts);
     const image = serviceImage(name, { image: args.config.gateway.image }, (c) => c, { parent: this });
     const spec = gatewaySpec(args.config, { image, frontendNetwork: args.frontendNetwork });
-    this.containers = deployContainers(name, spec, args.platform, { parent: this, dependsOn: args.dependsOn }).containers;
+    ({ containers: this.containers, resources: this.resources } = deployWorkload(name, spec, args.platform, {
+      parent: this,
+      dependsOn: args.dependsOn,
+    }));
     this.registerOutputs({ ports: spec.ports.map((p) => p.published) });
   }
 }

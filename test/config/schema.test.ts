@@ -141,6 +141,10 @@ describe("config loading", () => {
       /^mcp-platform:gateway\.streamTimeoutSeconds must be a positive integer \(got 0\)$/],
     ["a misspelt gateway setting", { "mcp-platform:gateway": '{"maxFail":3}' },
       /^mcp-platform:gateway\.maxFail is not a known setting: did you mean maxFails\?/],
+    ["swarm mode with ports bound to one address", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "127.0.0.1" },
+      /^mcp-platform:publishAddress is 127\.0\.0\.1, but Swarm cannot bind a published port to one address/],
+    ["swarm mode with an env secret and no command", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:services": '{"notes":{"image":"example/notes:1","port":9000,"publishedPort":9100,"memoryMb":64,"cpus":1,"secretEnv":{"TOKEN":"openaiApiKey"}}}' },
+      /^mcp-platform:services\.notes\.command is required in swarm mode for a server with secretEnv/],
     ["a reserved name", { "mcp-platform:dataServices": '{"neo4j":{"image":"x:1","port":1,"healthcheck":["CMD","true"],"memoryMb":64,"cpus":1,"dataVolume":{"path":"/d"}}}' },
       /^mcp-platform:dataServices\.neo4j is already the name of another service/],
   ];
