@@ -15,8 +15,12 @@ export interface GatewayRoute {
   kind: "mcp" | "http";
   mcpPath?: string;
   healthPath?: string;
-  // host:port of each replica, in replica order.
+  // host:port of each replica, in replica order; on a Swarm one name with an address per task.
   peers: string[];
+  // Client-address affinity. consistent: peers are the replicas' own names (host mode), and consistent
+  // hashing, which is keyed on those names, keeps a replaced replica's clients on it. index: one name
+  // with an address per replica (Swarm's tasks.<service>), which consistent hashing could not tell apart.
+  affinity: "consistent" | "index";
   rateLimitPerMinute: number;
   rateLimitBurst: number;
 }
@@ -69,13 +73,16 @@ export function gatewayModel(c: PlatformConfig): GatewayModel {
     const name = /^services\.([^.]+)\.publishedPort$/.exec(key)?.[1];
     if (name) {
       const s = c.services[name]!;
+      // Swarm gives replicas no names of their own: tasks.<service> resolves to one address per task.
+      const swarm = c.mode === "swarm";
       routes.push({
         service: name,
         listenPort: port,
         kind: "mcp",
         mcpPath: s.path,
         healthPath: s.healthPath,
-        peers: Array.from({ length: s.replicas }, (_, i) => `${replicaAlias(name, i + 1)}:${s.port}`),
+        peers: swarm ? [`tasks.${name}:${s.port}`] : Array.from({ length: s.replicas }, (_, i) => `${replicaAlias(name, i + 1)}:${s.port}`),
+        affinity: swarm ? "index" : "consistent",
         rateLimitPerMinute: s.rateLimitPerMinute,
         rateLimitBurst: s.rateLimitBurst,
       });
@@ -86,6 +93,7 @@ export function gatewayModel(c: PlatformConfig): GatewayModel {
         listenPort: port,
         kind: "http",
         peers: [`${MONITOR_ALIAS}:${m.port}`],
+        affinity: "consistent",
         rateLimitPerMinute: m.rateLimitPerMinute,
         rateLimitBurst: m.rateLimitBurst,
       });
@@ -143,7 +151,7 @@ function upstreamBlock(route: GatewayRoute, model: GatewayModel, target: RenderT
       // first request (initialize) carries no Mcp-Session-Id to hash on. Consistent hashing keys on
       // the replica's name, so a replaced replica keeps its clients. (ip_hash would use only the
       // first three octets of an IPv4 address and put a whole /24 on one replica.)
-      "hash $remote_addr consistent;",
+      `hash $remote_addr${route.affinity === "consistent" ? " consistent" : ""};`,
       ...route.peers.map((p) => `server ${p} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s${resolve};`),
       // Must follow the balancing method.
       `keepalive ${t.keepaliveConnections};`,

@@ -52,6 +52,15 @@ describe("gateway model", () => {
     expect(byService["health-monitor"]).toEqual(["health-monitor:8083"]);
   });
 
+  it("on a Swarm, where replicas have no names of their own, hashes over the addresses of tasks.<service>", () => {
+    const swarm = platformSchema.parse({ mode: "swarm", publishAddress: "0.0.0.0", services: { gmail: { replicas: 3 } } });
+    const gmail = gatewayModel(swarm).routes.find((r) => r.service === "gmail")!;
+    expect([gmail.peers, gmail.affinity]).toEqual([["tasks.gmail:8080"], "index"]);
+    const upstream = block(gatewayConf(swarm), "upstream gmail-replicas");
+    expect(upstream).toContain("hash $remote_addr;");
+    expect(upstream).toContain("server tasks.gmail:8080 max_fails=3 fail_timeout=10s resolve;");
+  });
+
   it("leaves out disabled servers", () => {
     const m = gatewayModel(platformSchema.parse({ services: { rag: { enabled: false } }, healthMonitor: { enabled: false } }));
     expect(m.routes.map((r) => r.service)).toEqual(["gmail", "graphiti"]);

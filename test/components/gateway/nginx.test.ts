@@ -26,6 +26,12 @@ const config = platformSchema.parse({
   },
 });
 
+// On a Swarm the upstream is one name (tasks.gmail) with an address per task, hashed by index; here the
+// same route with one stub address per task (nginx makes a peer of each address either way).
+const swarmGmail = gatewayModel(
+  platformSchema.parse({ mode: "swarm", publishAddress: "0.0.0.0", services: { gmail: { replicas: 3, rateLimitPerMinute: 6000, rateLimitBurst: 200 } } }),
+).routes.find((r) => r.service === "gmail")!;
+
 let dir: string;
 let nginx: child.ChildProcess | undefined;
 let nginxLog = "";
@@ -48,6 +54,7 @@ async function start() {
   if (!NGINX) throw new Error("nginx is not installed, but CI must run the gateway tests: install nginx-light (.ci/run does)");
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "gateway-"));
   model = gatewayModel(config);
+  model.routes.push({ ...swarmGmail, service: "gmail-swarm", peers: ["task-1", "task-2", "task-3"] });
   const ports = await freePorts(model.routes.length);
   // The test's own addresses are parameters of the model: listen ports it picked, stub replicas as peers.
   for (const [i, route] of model.routes.entries()) {
@@ -108,13 +115,16 @@ describe("the gateway's nginx config, run by the real nginx on loopback", () => 
     expect(replicas.gmail!.reduce((n, r) => n + r.seen.length, 0)).toBe(before);
   });
 
-  it("keeps each client on one replica, and spreads different clients over the replicas", async () => {
+  it.each([
+    ["gmail", "host mode: consistent hashing over the replicas' names"],
+    ["gmail-swarm", "swarm mode: hashing over the task addresses"],
+  ])("keeps each client on one replica, and spreads different clients over the replicas (%s, %s)", async (service) => {
     const chosen = new Map<string, Set<string>>();
     for (let c = 0; c < 24; c++) {
       const from = client(c);
       const set = new Set<string>();
       for (let i = 0; i < 4; i++) {
-        const r = await request(port.gmail!, { path: "/mcp", method: "POST", from, headers: { "content-type": "application/json" }, body: "{}" });
+        const r = await request(port[service]!, { path: "/mcp", method: "POST", from, headers: { "content-type": "application/json" }, body: "{}" });
         expect(r.status).toBe(200);
         set.add((JSON.parse(r.body) as { replica: string }).replica);
       }
