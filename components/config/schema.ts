@@ -203,7 +203,8 @@ export const backupSchema = z.strictObject({
 });
 
 // Host firewall for the published ports (issue 6): rules in Docker's DOCKER-USER chain on the Docker host.
-const ipv4Cidr = z.union([z.cidrv4(), z.ipv4().transform((a) => `${a}/32`)], { error: "must be an IPv4 address or CIDR, e.g. 203.0.113.0/24" });
+const cidrError = { error: "must be an IPv4 address or CIDR, e.g. 203.0.113.0/24" };
+const ipv4Cidr = z.union([z.cidrv4(cidrError), z.ipv4(cidrError).transform((a) => `${a}/32`)], cidrError);
 export const firewallSchema = z.strictObject({
   enabled: bool(true),
   // Interface the outside traffic arrives on; everything else arriving there for a container is dropped.
