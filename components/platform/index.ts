@@ -13,7 +13,7 @@ import { McpServer } from "../mcp-server";
 import { Neo4j } from "../neo4j";
 import { Networks } from "../network";
 import { Verification } from "../verify";
-import { endpointsFromOutputs } from "../verify/checks";
+import { endpointsFromOutputs } from "../verify/endpoints";
 import { publicHost, url } from "./urls";
 
 export interface PlatformArgs {

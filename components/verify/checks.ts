@@ -3,13 +3,10 @@
 // (initialize, then tools/list) with the official SDK client, retried until a deadline.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { ServiceEndpoint } from "./endpoints";
 
-export interface ServiceEndpoint {
-  name: string;
-  healthUrl: string;
-  // Present for MCP servers.
-  mcpUrl?: string;
-}
+export type { ServiceEndpoint } from "./endpoints";
+export { endpointsFromOutputs, parseEndpoints } from "./endpoints";
 
 export interface StepResult {
   ok: boolean;
@@ -93,33 +90,6 @@ export async function verifyService(ep: ServiceEndpoint, opts: VerifyOptions = D
 
 export function verifyAll(endpoints: ServiceEndpoint[], opts: VerifyOptions = DEFAULT_OPTIONS): Promise<ServiceResult[]> {
   return Promise.all(endpoints.map((ep) => verifyService(ep, opts)));
-}
-
-// The checks for a stack, from its outputs (`pulumi stack output --json`): every MCP server, and the
-// health monitor (its /health next to the dashboard).
-export function endpointsFromOutputs(outputs: unknown): ServiceEndpoint[] {
-  const o = (typeof outputs === "object" && outputs !== null ? outputs : {}) as Record<string, unknown>;
-  const servers = (o.mcpServers ?? {}) as Record<string, { url?: unknown; healthUrl?: unknown }>;
-  const out: ServiceEndpoint[] = [];
-  for (const [name, s] of Object.entries(servers)) {
-    if (typeof s?.url !== "string" || typeof s.healthUrl !== "string")
-      throw new Error(`the stack output mcpServers.${name} has no url and healthUrl; is this an mcp-platform stack?`);
-    out.push({ name, healthUrl: s.healthUrl, mcpUrl: s.url });
-  }
-  if (typeof o.dashboardUrl === "string") out.push({ name: "health-monitor", healthUrl: new URL("/health", o.dashboardUrl).toString() });
-  if (out.length === 0) throw new Error("the stack outputs name no service (no mcpServers, no dashboardUrl); has the stack been deployed?");
-  return out;
-}
-
-export function parseEndpoints(json: string): ServiceEndpoint[] {
-  const value = JSON.parse(json) as unknown;
-  if (!Array.isArray(value)) throw new Error("--endpoints must be a JSON array of {name, healthUrl, mcpUrl?}");
-  return value.map((v, i) => {
-    const e = v as Partial<ServiceEndpoint>;
-    if (typeof e?.name !== "string" || typeof e.healthUrl !== "string" || (e.mcpUrl !== undefined && typeof e.mcpUrl !== "string"))
-      throw new Error(`--endpoints[${i}] must be {name, healthUrl, mcpUrl?} with string values`);
-    return { name: e.name, healthUrl: e.healthUrl, ...(e.mcpUrl ? { mcpUrl: e.mcpUrl } : {}) };
-  });
 }
 
 export function formatTable(results: ServiceResult[]): string {

@@ -2,7 +2,7 @@
 // `pulumi up`; a failed check fails the update with the table and the reason.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceEndpoint } from "./checks";
+import type { ServiceEndpoint } from "./endpoints";
 
 export interface VerificationArgs {
   endpoints: ServiceEndpoint[];
