@@ -149,7 +149,8 @@ export class Platform extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    if (c.verify.enabled)
+    // Nothing to check when no service is published (every server and the monitor turned off).
+    if (c.verify.enabled && (Object.keys(this.endpoints).length > 0 || this.dashboardUrl))
       this.verification = new Verification(
         "verify",
         {
