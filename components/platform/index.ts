@@ -161,6 +161,7 @@ export class Platform extends pulumi.ComponentResource {
             ...Object.values(this.mcpServers).flatMap((m) => m.containers),
             ...(this.healthMonitor?.containers ?? []),
           ],
+          after: this.firewall ? [this.firewall.rules] : [],
           timeoutSeconds: c.verify.timeoutSeconds,
           projectDir: args.projectDir ?? process.cwd(),
         },

@@ -8,6 +8,8 @@ export interface VerificationArgs {
   endpoints: ServiceEndpoint[];
   // Every service container: the checks run after all of them, and again when any is replaced.
   services: pulumi.CustomResource[];
+  // Anything else the checks must wait for, such as the firewall rules (the checks see their effect).
+  after?: pulumi.CustomResource[];
   timeoutSeconds: number;
   // The project directory, where `npm ci` installed tsx and the MCP SDK.
   projectDir: string;
@@ -35,9 +37,9 @@ export class Verification extends pulumi.ComponentResource {
         dir: args.projectDir,
         logging: "stdoutAndStderr",
         // The container ids make the dependency visible in the inputs too (and rerun on a replacement).
-        triggers: [args.runId ?? new Date().toISOString(), ...args.services.map((s) => s.id)],
+        triggers: [args.runId ?? new Date().toISOString(), ...[...args.services, ...(args.after ?? [])].map((s) => s.id)],
       },
-      { parent: this, dependsOn: args.services },
+      { parent: this, dependsOn: [...args.services, ...(args.after ?? [])] },
     );
     this.registerOutputs({ services: args.endpoints.map((e) => e.name) });
   }

@@ -48,6 +48,10 @@ describe("the verification after every deploy", () => {
     for (const c of containers) expect(verify.triggers, c.name).toContain(`${c.name}-id`);
   });
 
+  it("runs after the firewall rules, so that it sees the host as users do", () => {
+    expect(command("verify-checks").triggers).toContain("firewall-docker-user-id");
+  });
+
   it("reruns on every up: its first trigger is the time of the run", () => {
     const [stamp] = command("verify-checks").triggers;
     expect(Number.isNaN(Date.parse(String(stamp)))).toBe(false);
