@@ -28,9 +28,12 @@ export class Firewall extends pulumi.ComponentResource {
       addPreviousOutputInEnv: false,
     };
     const host = firewallHost(args.dockerHost);
+    // A replacement must remove the old rules before applying the new: the other order would apply, then
+    // delete every rule carrying the (same) tag.
+    const childOpts = { parent: this, deleteBeforeReplace: true };
     this.rules =
       host.kind === "local"
-        ? new command.local.Command(`${name}-docker-user`, { ...commands, logging: "stdoutAndStderr" }, { parent: this })
+        ? new command.local.Command(`${name}-docker-user`, { ...commands, logging: "stdoutAndStderr" }, childOpts)
         : new command.remote.Command(
             `${name}-docker-user`,
             {
@@ -43,7 +46,7 @@ export class Firewall extends pulumi.ComponentResource {
                 ...(args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {}),
               },
             },
-            { parent: this },
+            childOpts,
           );
     this.allowedPorts = allowedPorts(args.plan);
     this.registerOutputs({ allowedPorts: this.allowedPorts });

@@ -133,6 +133,8 @@ describe("config loading", () => {
       /^mcp-platform:firewall\.portSources\.9999 is not a published port \(published: 8080, 8082, 8084, 8083\)/],
     ["a firewall on a Docker host it cannot run commands on", { "mcp-platform:dockerHost": "tcp://10.0.0.5:2376" },
       /^mcp-platform:firewall\.enabled needs a Docker host it can run iptables on/],
+    ["a firewall SSH key that is not set", { "mcp-platform:dockerHost": "ssh://deploy@docker.example.com", "mcp-platform:firewall": '{"sshPrivateKey":"dockerHostSshKey"}' },
+      /^mcp-platform:dockerHostSshKey is a required secret \(for firewall\.sshPrivateKey\) and is not set: pulumi config set --secret dockerHostSshKey < path\/to\/id_ed25519$/],
     ["a firewall interface name with a space", { "mcp-platform:firewall": '{"externalInterface":"eth 0"}' },
       /^mcp-platform:firewall\.externalInterface must be a network interface name/],
   ];
