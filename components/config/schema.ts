@@ -67,6 +67,11 @@ const imageSource = {
   build: build.optional(),
 };
 
+function oneImageSource(s: { enabled: boolean; image?: string; build?: unknown }, ctx: z.RefinementCtx): void {
+  if (s.enabled && !s.image === !s.build)
+    ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
+}
+
 const resources = {
   memoryMb: positiveInt(),
   // Reservation defaults to half the limit (see container/defaults.ts).
@@ -86,12 +91,17 @@ const hardening = {
 
 const volumeMount = z.strictObject({ path: containerPath });
 
+// The process the container runs, replacing the image's CMD (the image's ENTRYPOINT still wraps it).
+// Swarm mode needs it for images that read secrets only from env (see container/secret-env.sh).
+const command = z.array(z.string(), { error: "must be a list of strings, e.g. [\"node\", \"dist/server-http.js\"]" }).min(1).optional();
+
 export const mcpServerSchema = z
   .strictObject({
     enabled: bool(true),
     ...imageSource,
     // "node" adds NODE_OPTIONS=--max-old-space-size derived from the memory limit.
     runtime: z.enum(["node", "python", "other"], { error: "must be node, python or other" }).default("other"),
+    command,
     port: port(),
     path: httpPath.default("/mcp"),
     healthPath: httpPath.default("/health"),
@@ -121,10 +131,7 @@ export const mcpServerSchema = z
       })
       .optional(),
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 export const dataServiceSchema = z
   .strictObject({
@@ -133,6 +140,7 @@ export const dataServiceSchema = z
     port: port(),
     // URL scheme the users of this service get, e.g. http://vector-db:6333
     scheme: z.string().regex(/^[a-z][a-z0-9+.-]*$/).default("http"),
+    command,
     healthcheck: z.array(z.string()).min(1, { error: "must be a command such as [\"CMD\", \"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://localhost:6333/\"]" }),
     ...resources,
     ...hardening,
@@ -140,10 +148,7 @@ export const dataServiceSchema = z
     secretEnv: z.record(z.string().regex(envName), secretKeyName).default({}),
     dataVolume: volumeMount,
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 export const neo4jSchema = z.strictObject({
   image: z.string().default("neo4j:5.26"),
@@ -174,6 +179,7 @@ export const healthMonitorSchema = z
         .max(59, { error: "must be a whole number of seconds from 1 to 59 (the monitor puts it in a cron seconds field)" }),
     ).default(30),
     nodeEnv: z.string().default("production"),
+    command,
     rateLimitPerMinute: positiveInt().default(500),
     rateLimitBurst: nonNegativeInt().default(50),
     memoryMb: positiveInt().default(256),
@@ -182,10 +188,7 @@ export const healthMonitorSchema = z
     ...hardening,
     env: envMap.default({}),
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 // The runbook's alert thresholds.
 export const alertsSchema = z.strictObject({
@@ -229,6 +232,14 @@ export const verifySchema = z.strictObject({
   timeoutSeconds: positiveInt().default(120),
 });
 
+export const swarmSchema = z.strictObject({
+  // Stateful services (Neo4j, data services, backups) are placed on the node with this label set to true:
+  // docker node update --label-add mcp-platform.state=true <node>
+  stateNodeLabel: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "must be a node label name such as mcp-platform.state" }).default("mcp-platform.state"),
+  // IPsec between nodes on the backend overlay (Neo4j's traffic).
+  encryptBackend: bool(true),
+});
+
 export const loggingSchema = z.strictObject({
   maxSize: z.string().regex(/^\d+[kmg]$/, { error: "must be a size such as 10m" }).default("10m"),
   maxFile: positiveInt().default(3),
@@ -246,6 +257,7 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // The PA ecosystem's HTTP fork of @gongrzhe/server-gmail-autoauth-mcp 1.1.11 (node:20-slim).
     build: { context: "gmail-mcp" },
     runtime: "node",
+    command: ["node", "dist/server-http.js"],
     port: 8080,
     path: "/mcp",
     publishedPort: 8080,
@@ -266,6 +278,9 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // getzep/graphiti's MCP server; -standalone talks to an external Neo4j (plain tags bundle FalkorDB).
     image: "zepai/knowledge-graph-mcp:1.0.1-standalone",
     runtime: "python",
+    // The image's CMD is `uv run --no-sync main.py`, with uv under /root (mode 0700): a non-root user
+    // cannot reach it, so run the project's virtualenv directly (WORKDIR is /app/mcp).
+    command: ["/app/mcp/.venv/bin/python", "main.py"],
     port: 8000,
     // FastMCP serves /mcp/ and answers /mcp with a 307.
     path: "/mcp/",
@@ -286,6 +301,7 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
   rag: {
     build: { context: "rag-mcp" },
     runtime: "node",
+    command: ["node", "dist/server-http.js"],
     // The runbook gives rag and graphiti the same port 8082; rag gets 8084 on the host.
     port: 8082,
     path: "/mcp",
@@ -346,6 +362,7 @@ export const platformSchema = z
     protectVolumes: bool(false),
     // The user's ai-PA checkout: build contexts are relative to it.
     sourceRoot: z.string().min(1).default("../ai-PA"),
+    swarm: swarmSchema.default(swarmSchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
     restart: restartSchema.default(restartSchema.parse({})),
     neo4j: neo4jSchema.default(neo4jSchema.parse({})),
@@ -397,6 +414,21 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     problems.push({ path: "neo4j.heapMb", message: `is too large: ${e.message}` });
+  }
+  if (c.mode === "swarm") {
+    if (c.publishAddress !== "0.0.0.0" && c.publishAddress !== "::")
+      problems.push({
+        path: "publishAddress",
+        message: `is ${c.publishAddress}, but Swarm cannot bind a published port to one address: set it to 0.0.0.0 and restrict sources with the firewall`,
+      });
+    // Swarm delivers secrets as files; an image that reads one from env gets it through the entrypoint
+    // shim, which must know the command to run after it.
+    for (const [name, s] of enabledServers)
+      if (Object.keys(s.secretEnv).length && !s.command)
+        problems.push({ path: `services.${name}.command`, message: "is required in swarm mode for a server with secretEnv: set the image's command, e.g. [\"node\", \"dist/server.js\"]" });
+    for (const [name, d] of Object.entries(c.dataServices))
+      if (d.enabled && Object.keys(d.secretEnv).length && !d.command)
+        problems.push({ path: `dataServices.${name}.command`, message: "is required in swarm mode for a service with secretEnv: set the image's command" });
   }
   // Host ports must be unique: the runbook gave 8082 to two services.
   const owners = new Map<number, string>();

@@ -7,7 +7,7 @@ import * as path from "path";
 import type { PlatformConfig } from "../config/schema";
 import { HEALTH_WAIT_SECONDS, type HealthcheckSpec, type WorkloadSpec } from "./spec";
 
-export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart">;
+export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart" | "mode" | "swarm">;
 
 // The labels json-file copies into each log line, as the runbook's logging section asks.
 export const LOG_LABELS = ["service", "component", "environment"];

@@ -68,6 +68,8 @@ export interface WorkloadSpec {
   healthcheck: HealthcheckSpec;
   // Holds state: its data survives replacement and it runs as a single replica.
   stateful: boolean;
+  // Runs to completion once instead of serving (volume init): no restarts.
+  oneShot?: boolean;
 }
 
 // Readiness wait for `pulumi up`: long enough for Neo4j's first start, bounded so a broken image fails the update.

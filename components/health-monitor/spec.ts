@@ -21,6 +21,7 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
     service: MONITOR_ALIAS,
     component: "health-monitor",
     image: inputs.image,
+    command: m.command,
     // node:20-slim's node user.
     user: m.user ?? "1000:1000",
     // Its history and alerts live in memory: one instance, or each would tell a different story.

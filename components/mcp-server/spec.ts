@@ -66,6 +66,7 @@ export function mcpServerSpec(name: string, s: McpServerConfig, inputs: McpServe
     service: name,
     component: "mcp-server",
     image: inputs.image,
+    command: s.command,
     user: s.user,
     replicas: s.replicas,
     memoryMb: s.memoryMb,

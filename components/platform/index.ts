@@ -51,14 +51,19 @@ export class Platform extends pulumi.ComponentResource {
     const prefix = `mcp-${stack}`;
     const provider = new docker.Provider(`${name}-docker`, { host: c.dockerHost }, { parent: this });
     const child = { parent: this, providers: { docker: provider } };
-    const platform = { environment: c.environment, logging: c.logging, restart: c.restart };
+    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm };
     const volumeLabels = { "dev.mcp-platform.stack": stack, "dev.mcp-platform.backup": "true" };
     const resolveContext = (context: string) => resolveBuildContext(c, context, args.projectDir);
     const secrets = Object.fromEntries(args.secretKeys.map((k) => [k, secretValue(k)]));
 
     this.networks = new Networks(
       "networks",
-      { prefix, publishAddress: c.publishAddress, labels: { "dev.mcp-platform.stack": stack } },
+      {
+        prefix,
+        publishAddress: c.publishAddress,
+        labels: { "dev.mcp-platform.stack": stack },
+        swarm: c.mode === "swarm" ? { encryptBackend: c.swarm.encryptBackend } : undefined,
+      },
       child,
     );
     const backend = this.networks.backend.name;
@@ -69,8 +74,8 @@ export class Platform extends pulumi.ComponentResource {
       { config: c.neo4j, platform, backendNetwork: backend, volumePrefix: prefix, protectVolumes: c.protectVolumes, volumeLabels },
       child,
     );
-    this.volumes["neo4j-data"] = this.neo4j.dataVolume.name;
-    this.volumes["neo4j-logs"] = this.neo4j.logsVolume.name;
+    this.volumes["neo4j-data"] = pulumi.output(this.neo4j.dataVolume);
+    this.volumes["neo4j-logs"] = pulumi.output(this.neo4j.logsVolume);
 
     const dataServiceUrls: Record<string, string> = {};
     for (const [svc, d] of Object.entries(c.dataServices)) {
@@ -82,15 +87,15 @@ export class Platform extends pulumi.ComponentResource {
       );
       this.dataServices[svc] = ds;
       dataServiceUrls[svc] = ds.url;
-      this.volumes[`${svc}-data`] = ds.dataVolume.name;
+      this.volumes[`${svc}-data`] = pulumi.output(ds.dataVolume);
     }
 
     const host = publicHost(c.publishAddress, c.dockerHost);
     for (const [svc, s] of Object.entries(c.services)) {
       if (!s.enabled) continue;
       const dependsOn: pulumi.Resource[] = [];
-      if (s.neo4j) dependsOn.push(...this.neo4j.containers);
-      for (const target of Object.values(s.uses)) dependsOn.push(...(this.dataServices[target]?.containers ?? []));
+      if (s.neo4j) dependsOn.push(...this.neo4j.resources);
+      for (const target of Object.values(s.uses)) dependsOn.push(...(this.dataServices[target]?.resources ?? []));
       const server = new McpServer(
         svc,
         {
@@ -109,12 +114,12 @@ export class Platform extends pulumi.ComponentResource {
         child,
       );
       this.mcpServers[svc] = server;
-      if (server.dataVolume) this.volumes[`${svc}-data`] = server.dataVolume.name;
+      if (server.dataVolume) this.volumes[`${svc}-data`] = pulumi.output(server.dataVolume);
       this.endpoints[svc] = {
         url: url(host, s.publishedPort, s.path),
         healthUrl: url(host, s.publishedPort, s.healthPath),
         internalUrl: server.internalUrl,
-        replicas: server.containers.length,
+        replicas: s.replicas,
       };
     }
 
@@ -130,7 +135,7 @@ export class Platform extends pulumi.ComponentResource {
           publishAddress: c.publishAddress,
           services: c.services,
           alerts: c.alerts,
-          dependsOn: Object.values(this.mcpServers).flatMap((s) => s.containers),
+          dependsOn: Object.values(this.mcpServers).flatMap((s) => s.resources),
         },
         child,
       );
@@ -156,10 +161,10 @@ export class Platform extends pulumi.ComponentResource {
         {
           endpoints: endpointsFromOutputs({ mcpServers: this.endpoints, dashboardUrl: this.dashboardUrl }),
           services: [
-            ...this.neo4j.containers,
-            ...Object.values(this.dataServices).flatMap((d) => d.containers),
-            ...Object.values(this.mcpServers).flatMap((m) => m.containers),
-            ...(this.healthMonitor?.containers ?? []),
+            ...this.neo4j.resources,
+            ...Object.values(this.dataServices).flatMap((d) => d.resources),
+            ...Object.values(this.mcpServers).flatMap((m) => m.resources),
+            ...(this.healthMonitor?.resources ?? []),
           ],
           after: this.firewall ? [this.firewall.rules] : [],
           timeoutSeconds: c.verify.timeoutSeconds,

@@ -6,8 +6,8 @@ import type { ServiceEndpoint } from "./endpoints";
 
 export interface VerificationArgs {
   endpoints: ServiceEndpoint[];
-  // Every service container: the checks run after all of them, and again when any is replaced.
-  services: pulumi.CustomResource[];
+  // Every service's containers (or Swarm services): the checks run after all of them.
+  services: pulumi.Resource[];
   // Anything else the checks must wait for, such as the firewall rules (the checks see their effect).
   after?: pulumi.CustomResource[];
   timeoutSeconds: number;
@@ -37,7 +37,10 @@ export class Verification extends pulumi.ComponentResource {
         dir: args.projectDir,
         logging: "stdoutAndStderr",
         // The container ids make the dependency visible in the inputs too (and rerun on a replacement).
-        triggers: [args.runId ?? new Date().toISOString(), ...[...args.services, ...(args.after ?? [])].map((s) => s.id)],
+        triggers: [
+          args.runId ?? new Date().toISOString(),
+          ...[...args.services, ...(args.after ?? [])].filter((r) => r instanceof pulumi.CustomResource).map((r) => r.id),
+        ],
       },
       { parent: this, dependsOn: [...args.services, ...(args.after ?? [])] },
     );

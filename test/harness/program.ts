@@ -114,11 +114,14 @@ async function resolve(value: unknown): Promise<unknown> {
   return value;
 }
 
+// Registrations outlive the outputs that do not depend on them: wait until none has arrived for 3 ticks.
 async function settle(resources: DeclaredResource[]): Promise<void> {
-  let last = -1;
-  while (last !== resources.length) {
+  let stable = 0;
+  let last = resources.length;
+  while (stable < 3) {
+    await new Promise((r) => setTimeout(r, 10));
+    stable = resources.length === last ? stable + 1 : 0;
     last = resources.length;
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { containerArgs, envEntries, logOptions, uploadDirectories } from "../../../components/container/defaults";
 import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
 import { replicaName, volumeInitArgs } from "../../../components/container/workload";
+import { platformDefaults } from "../../harness/fixtures";
 
-const platform = { environment: "dev" as const, logging: { maxSize: "10m", maxFile: 3 }, restart: { policy: "on-failure" as const, maxRetries: 5 } };
+const platform = platformDefaults();
 
 function spec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
   return {
