@@ -233,6 +233,33 @@ export const backupSchema = z.strictObject({
   rpoMinutes: positiveInt().default(60),
 });
 
+// Host firewall for the published ports (issue 6): rules in Docker's DOCKER-USER chain on the Docker host.
+const cidrError = { error: "must be an IPv4 address or CIDR, e.g. 203.0.113.0/24" };
+const ipv4Cidr = z.union([z.cidrv4(cidrError), z.ipv4(cidrError).transform((a) => `${a}/32`)], cidrError);
+export const firewallSchema = z.strictObject({
+  enabled: bool(true),
+  // Interface the outside traffic arrives on; everything else arriving there for a container is dropped.
+  externalInterface: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: "must be a network interface name such as eth0 (ip -br link lists them)" })
+    .default("eth0"),
+  // Source addresses allowed to reach every published port...
+  allowFrom: z.array(ipv4Cidr).min(1, { error: "must list at least one CIDR (0.0.0.0/0 for anyone)" }).default(["0.0.0.0/0"]),
+  // ...unless a port has its own list here (host port -> CIDRs).
+  portSources: z
+    .record(z.string().regex(/^\d{1,5}$/, { error: "must be a published host port number" }), z.array(ipv4Cidr).min(1, { error: "must list at least one CIDR" }))
+    .default({}),
+  // Secret config key holding the SSH private key for an ssh:// dockerHost; without it the SSH agent is used.
+  sshPrivateKey: secretKeyName.optional(),
+});
+
+// Checks run after every `pulumi up` (issue 6): health and an MCP handshake through the public URLs.
+export const verifySchema = z.strictObject({
+  enabled: bool(true),
+  // How long each service may take to pass before the update fails.
+  timeoutSeconds: positiveInt().default(120),
+});
+
 export const swarmSchema = z.strictObject({
   // Stateful services (Neo4j, data services, backups) are placed on the node with this label set to true:
   // docker node update --label-add mcp-platform.state=true <node>
@@ -374,6 +401,8 @@ export const platformSchema = z
     alerts: alertsSchema.default(alertsSchema.parse({})),
     backup: backupSchema.default(backupSchema.parse({})),
     gateway: gatewaySchema.default(gatewaySchema.parse({})),
+    firewall: firewallSchema.default(firewallSchema.parse({})),
+    verify: verifySchema.default(verifySchema.parse({})),
   });
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
@@ -438,6 +467,24 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
     if (first) problems.push({ path: key, message: `uses host port ${p}, already used by ${first}: give each published service its own port` });
     else owners.set(p, key);
   }
+  problems.push(...firewallProblems(c));
+  return problems;
+}
+
+// The firewall runs commands on the Docker host: locally (unix://) or over SSH (ssh://), and only
+// filters ports the platform publishes.
+function firewallProblems(c: PlatformConfig): ConfigProblem[] {
+  if (!c.firewall.enabled) return [];
+  const problems: ConfigProblem[] = [];
+  if (!/^(unix|ssh):\/\//.test(c.dockerHost))
+    problems.push({
+      path: "firewall.enabled",
+      message: `needs a Docker host it can run iptables on, unix:// (this machine) or ssh://user@host (got dockerHost ${c.dockerHost}): change dockerHost or set firewall.enabled to false`,
+    });
+  const published = new Set(publishedPortClaims(c).map(([p]) => String(p)));
+  for (const p of Object.keys(c.firewall.portSources))
+    if (!published.has(p))
+      problems.push({ path: `firewall.portSources.${p}`, message: `is not a published port (published: ${[...published].join(", ")}): remove it or fix the port` });
   return problems;
 }
 
@@ -464,5 +511,7 @@ export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: str
     if (!d.enabled) continue;
     for (const [env, key] of Object.entries(d.secretEnv)) out.push({ key, neededBy: `dataServices.${name}.secretEnv.${env}` });
   }
+  if (c.firewall.enabled && c.firewall.sshPrivateKey && c.dockerHost.startsWith("ssh://"))
+    out.push({ key: c.firewall.sshPrivateKey, neededBy: "firewall.sshPrivateKey", fromFile: "~/.ssh/id_ed25519" });
   return out;
 }

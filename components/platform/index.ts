@@ -7,10 +7,14 @@ import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
+import { Firewall } from "../firewall";
+import { firewallPlan } from "../firewall/rules";
 import { HealthMonitor } from "../health-monitor";
 import { McpServer } from "../mcp-server";
 import { Neo4j } from "../neo4j";
 import { Networks } from "../network";
+import { Verification } from "../verify";
+import { endpointsFromOutputs } from "../verify/endpoints";
 import { publicHost, url } from "./urls";
 
 export interface PlatformArgs {
@@ -39,6 +43,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly dashboardUrl?: string;
   readonly healthApiUrl?: string;
   readonly volumes: Record<string, pulumi.Output<string>> = {};
+  readonly firewall?: Firewall;
+  readonly verification?: Verification;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:platform:Platform", name, {}, opts);
@@ -149,6 +155,38 @@ export class Platform extends pulumi.ComponentResource {
           dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
         },
         child,
+      );
+
+    // Issue 6: the published ports' allowlist on the Docker host, and the checks after every deploy.
+    if (c.firewall.enabled)
+      this.firewall = new Firewall(
+        "firewall",
+        {
+          plan: firewallPlan(c, stack),
+          dockerHost: c.dockerHost,
+          sshPrivateKey: c.firewall.sshPrivateKey ? secrets[c.firewall.sshPrivateKey] : undefined,
+        },
+        { parent: this },
+      );
+    // Nothing to check when no service is published (every server and the monitor turned off).
+    if (c.verify.enabled && (Object.keys(this.endpoints).length > 0 || this.dashboardUrl))
+      this.verification = new Verification(
+        "verify",
+        {
+          endpoints: endpointsFromOutputs({ mcpServers: this.endpoints, dashboardUrl: this.dashboardUrl }),
+          services: [
+            ...this.neo4j.resources,
+            ...Object.values(this.dataServices).flatMap((d) => d.resources),
+            ...Object.values(this.mcpServers).flatMap((m) => m.resources),
+            ...(this.healthMonitor?.resources ?? []),
+            // The endpoints it checks are the gateway's published ports.
+            ...(this.gateway?.resources ?? []),
+          ],
+          after: this.firewall ? [this.firewall.rules] : [],
+          timeoutSeconds: c.verify.timeoutSeconds,
+          projectDir: args.projectDir ?? process.cwd(),
+        },
+        { parent: this },
       );
 
     this.registerOutputs({

@@ -147,6 +147,16 @@ describe("config loading", () => {
       /^mcp-platform:services\.notes\.command is required in swarm mode for a server with secretEnv/],
     ["a reserved name", { "mcp-platform:dataServices": '{"neo4j":{"image":"x:1","port":1,"healthcheck":["CMD","true"],"memoryMb":64,"cpus":1,"dataVolume":{"path":"/d"}}}' },
       /^mcp-platform:dataServices\.neo4j is already the name of another service/],
+    ["a firewall source that is not a CIDR", { "mcp-platform:firewall": '{"allowFrom":["10.0.0.0/33"]}' },
+      /^mcp-platform:firewall\.allowFrom\.0 must be an IPv4 address or CIDR/],
+    ["a firewall rule for a port nothing publishes", { "mcp-platform:firewall": '{"portSources":{"9999":["10.0.0.0/8"]}}' },
+      /^mcp-platform:firewall\.portSources\.9999 is not a published port \(published: 8080, 8082, 8084, 8083\)/],
+    ["a firewall on a Docker host it cannot run commands on", { "mcp-platform:dockerHost": "tcp://10.0.0.5:2376" },
+      /^mcp-platform:firewall\.enabled needs a Docker host it can run iptables on/],
+    ["a firewall SSH key that is not set", { "mcp-platform:dockerHost": "ssh://deploy@docker.example.com", "mcp-platform:firewall": '{"sshPrivateKey":"dockerHostSshKey"}' },
+      /^mcp-platform:dockerHostSshKey is a required secret \(for firewall\.sshPrivateKey\) and is not set: pulumi config set --secret dockerHostSshKey < path\/to\/id_ed25519$/],
+    ["a firewall interface name with a space", { "mcp-platform:firewall": '{"externalInterface":"eth 0"}' },
+      /^mcp-platform:firewall\.externalInterface must be a network interface name/],
   ];
   it.each(broken)("rejects %s, naming the key", (_what, raw, message) => {
     const found = problems(raw);

@@ -33,4 +33,8 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
   it("does not protect volumes", () => {
     expect(ev.byType(VOLUME)).toHaveLength(4);
   });
+
+  it("leaves the firewall off (ports on loopback) but verifies every deploy", () => {
+    expect(ev.byType("command:local:Command").map((c) => c.name)).toEqual(["verify-checks"]);
+  });
 });

@@ -105,4 +105,10 @@ describe("one model, two engines", () => {
     expect(Object.keys(hostFacts(host)).length).toBe(6);
     expect(swarmFacts(swarm)).toEqual(hostFacts(host));
   });
+
+  it("verifies the deploy after every Swarm service (their ids are among the checks' triggers)", () => {
+    const verify = swarm.byType("command:local:Command").find((c) => c.name === "verify-checks")!;
+    const triggers = reveal(verify.inputs.triggers) as unknown[];
+    for (const s of services(swarm)) expect(triggers, s.name).toContain(`${s.name}-id`);
+  });
 });
