@@ -190,6 +190,34 @@ export const healthMonitorSchema = z
   })
   .superRefine(oneImageSource);
 
+// The nginx gateway in front of every published service (components/gateway).
+// An image reference pinned to a version tag or a digest: the gateway's behaviour depends on its nginx version.
+const pinnedImage = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/, {
+    error: "must be an image pinned to a version or a digest, e.g. nginx:1.30.0-alpine or nginx:1.30.0-alpine@sha256:<digest>",
+  })
+  .refine((v) => !/:latest(@|$)/.test(v), { error: "must not use the latest tag: pin a version such as nginx:1.30.0-alpine" });
+
+export const gatewaySchema = z.strictObject({
+  // nginx 1.27.3 or later: `server ... resolve` in upstreams re-resolves replicas through Docker's DNS.
+  image: pinnedImage.default("nginx:1.30.0-alpine"),
+  memoryMb: positiveInt().default(128),
+  memoryReservationMb: positiveInt().optional(),
+  cpus: positiveNumber().default(0.5),
+  // Idle keepalive connections each nginx worker keeps to each MCP server's replicas.
+  keepaliveConnections: positiveInt().default(16),
+  connectTimeoutSeconds: positiveInt().default(5),
+  // proxy_read_timeout / proxy_send_timeout: how long an SSE stream may stay silent.
+  streamTimeoutSeconds: positiveInt().default(3600),
+  // Passive health: a replica that fails maxFails times is skipped for failTimeoutSeconds.
+  maxFails: positiveInt().default(3),
+  failTimeoutSeconds: positiveInt().default(10),
+  // How long a DNS answer for a replica's alias is trusted before nginx asks Docker's DNS again.
+  dnsValidSeconds: positiveInt().default(10),
+  maxRequestBodyMb: positiveInt().default(10),
+});
+
 // The runbook's alert thresholds.
 export const alertsSchema = z.strictObject({
   responseTimeMs: positiveInt().default(5000),
@@ -372,6 +400,7 @@ export const platformSchema = z
       .preprocess((v) => (v === undefined ? { build: { context: "health-monitor" } } : isPlainObject(v) && !("image" in v) && !("build" in v) ? { build: { context: "health-monitor" }, ...v } : v), healthMonitorSchema),
     alerts: alertsSchema.default(alertsSchema.parse({})),
     backup: backupSchema.default(backupSchema.parse({})),
+    gateway: gatewaySchema.default(gatewaySchema.parse({})),
     firewall: firewallSchema.default(firewallSchema.parse({})),
     verify: verifySchema.default(verifySchema.parse({})),
   });
@@ -382,6 +411,7 @@ export type DataServiceConfig = z.infer<typeof dataServiceSchema>;
 export type Neo4jConfig = z.infer<typeof neo4jSchema>;
 export type HealthMonitorConfig = z.infer<typeof healthMonitorSchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
 
 export interface ConfigProblem {
   path: string;
@@ -461,7 +491,7 @@ function firewallProblems(c: PlatformConfig): ConfigProblem[] {
 // Services whose names the platform itself uses (network aliases must stay unique).
 export const RESERVED_NAMES = ["neo4j", "gateway", "health-monitor", "backup"];
 
-// Every host port the platform publishes, with the setting that chose it.
+// Every host port the platform publishes (the gateway publishes them all), with the setting that chose it.
 export function publishedPortClaims(c: PlatformConfig): [number, string][] {
   const claims: [number, string][] = [];
   for (const [name, s] of Object.entries(c.services)) if (s.enabled) claims.push([s.publishedPort, `services.${name}.publishedPort`]);

@@ -33,6 +33,14 @@ export interface NetworkAttachment {
   network: string;
   networkName: pulumi.Input<string>;
   aliases: string[];
+  // Each replica also answers to `<alias>-<replica>` (replicaAlias), so a proxy can list and reach
+  // replicas one by one. Engines without per-replica names (Swarm) may ignore it.
+  replicaAliases?: boolean;
+}
+
+// The name replica i (1-based) of a service is reached by, besides the service's shared alias.
+export function replicaAlias(alias: string, replica: number): string {
+  return `${alias}-${replica}`;
 }
 
 export interface PortSpec {

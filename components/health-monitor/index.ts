@@ -1,4 +1,4 @@
-// The health monitor: one container with its targets and thresholds as a config file, its dashboard published.
+// The health monitor: one container with its targets and thresholds as a config file; the gateway publishes its dashboard.
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthMonitorConfig } from "../config/schema";

@@ -11,7 +11,6 @@ export const MONITOR_CONFIG_PATH = "/app/config/monitor.json";
 export interface HealthMonitorInputs {
   image: pulumi.Input<string>;
   frontendNetwork: pulumi.Input<string>;
-  publishAddress: string;
   services: Record<string, McpServerConfig>;
   alerts: AlertsConfig;
 }
@@ -50,7 +49,8 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
     tmpfs: m.tmpfs,
     capAdd: m.capAdd.map((capability) => ({ capability, reason: "healthMonitor.capAdd" })),
     networks: [{ network: "frontend", networkName: inputs.frontendNetwork, aliases: [MONITOR_ALIAS] }],
-    ports: [{ internal: m.port, published: m.publishedPort, address: inputs.publishAddress }],
+    // Published only through the gateway, which rate-limits it (healthMonitor.rateLimitPerMinute).
+    ports: [],
     healthcheck: httpHealthcheck(m.port, "/health", "node"),
     stateful: false,
   };

@@ -1,11 +1,12 @@
-// The whole platform on one Docker host: networks, Neo4j, data services, MCP servers and the health
-// monitor, wired from one validated configuration.
+// The whole platform on one Docker host: networks, Neo4j, data services, MCP servers, the health
+// monitor and the gateway, wired from one validated configuration.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveBuildContext } from "../config/load";
-import type { PlatformConfig } from "../config/schema";
+import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
 import { DataService } from "../data-service";
+import { Gateway } from "../gateway";
 import { Firewall } from "../firewall";
 import { firewallPlan } from "../firewall/rules";
 import { HealthMonitor } from "../health-monitor";
@@ -37,6 +38,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly dataServices: Record<string, DataService> = {};
   readonly mcpServers: Record<string, McpServer> = {};
   readonly healthMonitor?: HealthMonitor;
+  readonly gateway?: Gateway;
   readonly endpoints: Record<string, McpServerEndpoint> = {};
   readonly dashboardUrl?: string;
   readonly healthApiUrl?: string;
@@ -132,7 +134,6 @@ export class Platform extends pulumi.ComponentResource {
           platform,
           resolveContext,
           frontendNetwork: frontend,
-          publishAddress: c.publishAddress,
           services: c.services,
           alerts: c.alerts,
           dependsOn: Object.values(this.mcpServers).flatMap((s) => s.resources),
@@ -142,6 +143,19 @@ export class Platform extends pulumi.ComponentResource {
       this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
       this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
     }
+
+    // The only workload that publishes host ports: every MCP server's and the monitor's.
+    if (publishedPortClaims(c).length > 0)
+      this.gateway = new Gateway(
+        "gateway",
+        {
+          config: c,
+          platform,
+          frontendNetwork: frontend,
+          dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
+        },
+        child,
+      );
 
     // Issue 6: the published ports' allowlist on the Docker host, and the checks after every deploy.
     if (c.firewall.enabled)
@@ -165,6 +179,8 @@ export class Platform extends pulumi.ComponentResource {
             ...Object.values(this.dataServices).flatMap((d) => d.resources),
             ...Object.values(this.mcpServers).flatMap((m) => m.resources),
             ...(this.healthMonitor?.resources ?? []),
+            // The endpoints it checks are the gateway's published ports.
+            ...(this.gateway?.resources ?? []),
           ],
           after: this.firewall ? [this.firewall.rules] : [],
           timeoutSeconds: c.verify.timeoutSeconds,

@@ -89,6 +89,14 @@ describe("platform configuration schema", () => {
     }
   });
 
+  it("gives the gateway an nginx that re-resolves upstream names (>= 1.27.3), pinned, and accepts a digest", () => {
+    const g = platformSchema.parse({}).gateway;
+    expect(g.image).toBe("nginx:1.30.0-alpine");
+    const digest = `nginx:1.30.0-alpine@sha256:${"a".repeat(64)}`;
+    expect(platformSchema.parse({ gateway: { image: digest } }).gateway.image).toBe(digest);
+    expect(g).toMatchObject({ streamTimeoutSeconds: 3600, maxFails: 3, failTimeoutSeconds: 10, dnsValidSeconds: 10 });
+  });
+
   it("knows every preset by a DNS-safe name", () => {
     for (const name of Object.keys(MCP_SERVER_PRESETS)) expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
   });
@@ -125,6 +133,14 @@ describe("config loading", () => {
     ["more restarts than CIS allows", { "mcp-platform:restart": '{"maxRetries":10}' }, /^mcp-platform:restart\.maxRetries must be at most 5/],
     ["a Neo4j heap larger than its container", { "mcp-platform:neo4j": '{"memoryMb":2048,"heapMb":2000}' }, /^mcp-platform:neo4j\.heapMb is too large/],
     ["a Docker host that is not a URL", { "mcp-platform:dockerHost": "myhost" }, /^mcp-platform:dockerHost must be a Docker host URL/],
+    ["a gateway image on the latest tag", { "mcp-platform:gateway": '{"image":"nginx:latest"}' },
+      /^mcp-platform:gateway\.image must not use the latest tag: pin a version such as nginx:1\.30\.0-alpine/],
+    ["a gateway image with no version", { "mcp-platform:gateway": '{"image":"nginx"}' },
+      /^mcp-platform:gateway\.image must be an image pinned to a version or a digest/],
+    ["a gateway stream timeout of zero", { "mcp-platform:gateway": '{"streamTimeoutSeconds":0}' },
+      /^mcp-platform:gateway\.streamTimeoutSeconds must be a positive integer \(got 0\)$/],
+    ["a misspelt gateway setting", { "mcp-platform:gateway": '{"maxFail":3}' },
+      /^mcp-platform:gateway\.maxFail is not a known setting: did you mean maxFails\?/],
     ["swarm mode with ports bound to one address", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "127.0.0.1" },
       /^mcp-platform:publishAddress is 127\.0\.0\.1, but Swarm cannot bind a published port to one address/],
     ["swarm mode with an env secret and no command", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:services": '{"notes":{"image":"example/notes:1","port":9000,"publishedPort":9100,"memoryMb":64,"cpus":1,"secretEnv":{"TOKEN":"openaiApiKey"}}}' },

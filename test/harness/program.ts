@@ -11,6 +11,8 @@ export interface DeclaredResource {
   // Inputs as the engine receives them; secret values are wrapped (see isSecretValue).
   inputs: Record<string, unknown>;
   urn: string;
+  // Names of the resources it depends on (dependsOn and inputs taken from other resources).
+  dependsOn: string[];
 }
 
 export interface Evaluation {
@@ -77,11 +79,13 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   };
   pulumi.runtime.setAllConfig(config, Object.keys(secrets));
   const resources: DeclaredResource[] = [];
+  const dependencies = new Map<string, string[]>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}` });
+        const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn });
         return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, reveal(inputs) as Record<string, unknown>) } };
       },
       call(args) {
@@ -92,6 +96,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     stack,
     opts.preview ?? false,
   );
+  recordDependencies(dependencies);
   const cwd = process.cwd();
   process.chdir(ROOT);
   try {
@@ -104,6 +109,22 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   } finally {
     process.chdir(cwd);
   }
+}
+
+// The mocks' newResource does not see a resource's dependencies; the registration request does. Mock URNs
+// end in `::<name>`.
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+}
+function recordDependencies(into: Map<string, string[]>): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    into.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)));
+    return register(req, cb);
+  };
 }
 
 async function resolve(value: unknown): Promise<unknown> {

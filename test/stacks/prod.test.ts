@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, reveal, type Evaluation } from "../harness/program";
-import { itDeclaresThePlatform, replicasOf, serviceContainers } from "./declared";
+import { itDeclaresThePlatform, itPublishesThroughTheGateway, replicasOf, serviceContainers } from "./declared";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -9,6 +9,7 @@ beforeAll(async () => {
 
 describe("the prod stack, evaluated from Pulumi.prod.yaml under mocks", () => {
   itDeclaresThePlatform(() => ev);
+  itPublishesThroughTheGateway("prod", () => ev);
 
   it("runs at least two replicas of each MCP server, chained so they are replaced one at a time", () => {
     for (const s of ["gmail", "graphiti", "rag"]) {

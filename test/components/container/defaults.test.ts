@@ -76,6 +76,12 @@ describe("shared container defaults", () => {
     expect(args.networkMode).toBeUndefined();
   });
 
+  it("gives each replica its own alias next to the shared one where the spec asks for it", () => {
+    const s = spec({ networks: [{ network: "frontend", networkName: "front", aliases: ["svc"], replicaAliases: true }] });
+    expect(containerArgs(s, platform, 2).networksAdvanced).toEqual([{ name: "front", aliases: ["svc", "svc-2"] }]);
+    expect(containerArgs(s, platform).networksAdvanced).toEqual([{ name: "front", aliases: ["svc"] }]);
+  });
+
   it("binds published ports to the configured interface", () => {
     const a = containerArgs(spec({ ports: [{ internal: 8083, published: 8083, address: "127.0.0.1" }] }), platform);
     expect(a.ports).toEqual([{ internal: 8083, external: 8083, ip: "127.0.0.1", protocol: "tcp" }]);
