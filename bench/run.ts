@@ -4,6 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { gatewaySection } from "./gateway";
 import { spread, summarize, type Summary } from "./stats";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -71,6 +72,7 @@ export function renderTable(s: Section): string {
 export const SECTIONS: Record<string, () => Section | Promise<Section>> = {
   program: programSection,
   scaling: scalingSection,
+  gateway: () => gatewaySection(RUNS),
 };
 
 async function main() {
