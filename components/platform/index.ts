@@ -2,6 +2,7 @@
 // monitor, wired from one validated configuration.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { BackupCron } from "../backup";
 import { resolveBuildContext } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
@@ -33,6 +34,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly dataServices: Record<string, DataService> = {};
   readonly mcpServers: Record<string, McpServer> = {};
   readonly healthMonitor?: HealthMonitor;
+  readonly backup?: BackupCron;
   readonly endpoints: Record<string, McpServerEndpoint> = {};
   readonly dashboardUrl?: string;
   readonly healthApiUrl?: string;
@@ -130,6 +132,29 @@ export class Platform extends pulumi.ComponentResource {
       );
       this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
       this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
+    }
+
+    // Backups: every stateful volume read-only, Neo4j through its export; after the services, so the
+    // volume map is complete.
+    if (c.backup.enabled) {
+      this.backup = new BackupCron(
+        "backup",
+        {
+          config: c.backup,
+          platformConfig: c,
+          platform,
+          stack,
+          backendNetwork: backend,
+          volumes: { ...this.volumes },
+          volumePrefix: prefix,
+          protectVolumes: c.protectVolumes,
+          neo4jImage: c.neo4j.image,
+          neo4jPassword: this.neo4j.password,
+          secrets,
+          dependsOn: this.neo4j.containers,
+        },
+        child,
+      );
     }
 
     this.registerOutputs({

@@ -21,9 +21,9 @@ export function replicasOf(ev: Evaluation, service: string) {
 }
 
 export function itDeclaresThePlatform(ev: () => Evaluation) {
-  it("declares every service: Neo4j, the three MCP servers and the health monitor", () => {
+  it("declares every service: Neo4j, the three MCP servers, the health monitor and the backups", () => {
     const services = new Set(serviceContainers(ev()).map((c) => label(c, "service")));
-    expect([...services].sort()).toEqual(["gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
+    expect([...services].sort()).toEqual(["backup", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
   });
 
   it("gives every container limits, rotated logs, a healthcheck, a restart policy and hardening", () => {
