@@ -164,9 +164,11 @@ copy_volumes() {
       fi
       continue
     fi
-    mkdir -p "$out/$name"
-    # -a keeps owners, modes and times, so a restore gives the service back exactly its files.
+    mkdir -p "$out/$name" "$out/../ownership"
+    # -a keeps modes and times (and owners when run as root), so a restore gives the service back exactly
+    # its files. Owners are also recorded, because a non-root backup user cannot keep them in the copy.
     cp -a "$dir/." "$out/$name/" || die "could not read the $name volume (check the backup user can read it: backup.user)"
+    (cd "$dir" && find . -printf '%U:%G\t%P\0') >"$out/../ownership/$name"
   done
 }
 
@@ -273,6 +275,13 @@ run_backup() {
   root="$work/$id"
   mkdir -p "$root/neo4j" "$root/config"
   log "run $id ($label)"
+  local tool
+  for tool in tar gzip sha256sum base64 cypher-shell; do
+    command -v "$tool" >/dev/null || die "$tool is not in this image: set backup.image to one that has it (the Neo4j image does)"
+  done
+  if [[ -n ${BACKUP_ENCRYPTION_KEY:-} ]] && ! command -v openssl >/dev/null; then
+    die "backup.encryptionKey is set but this image has no openssl: set backup.image to an image with openssl and cypher-shell"
+  fi
 
   export_neo4j "$root/neo4j"
   copy_volumes "$root/volumes"

@@ -88,6 +88,13 @@ cmd_extract() {
     log "moved the current contents of $target to $old"
   fi
   cp -a "$src/." "$target/"
+  # Owners as recorded at backup time (the backup may have run as a user that could not keep them).
+  local owners="$top/ownership/${item#volumes/}" owner rel
+  if [[ $item == volumes/* && -f $owners && $EUID -eq 0 ]]; then
+    while IFS=$'\t' read -r -d '' owner rel; do
+      chown -h "$owner" "$target/$rel"
+    done <"$owners"
+  fi
   log "restored $item into $target"
 }
 

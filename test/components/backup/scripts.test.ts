@@ -86,6 +86,8 @@ esac
     NEO4J_PASSWORD: "pw-Secret-123",
     RESTORE_SCRATCH: root,
     TMPDIR: root,
+    BACKUP_RUNNING_FILE: path.join(root, "running"),
+    BACKUP_HEARTBEAT_FILE: path.join(root, "heartbeat"),
   };
   return s;
 }
@@ -362,6 +364,40 @@ describe("restore (restore.sh extract)", () => {
       expect(r.status, r.stderr).toBe(0);
       expect(tree(target), volume).toEqual(tree(path.join(s.volumes, volume)));
     }
+  });
+
+  it("gives files back their owners even when the backup ran as a user that could not keep them", (ctx) => {
+    if (process.getuid?.() !== 0 || !has("setpriv")) ctx.skip("needs root and setpriv to run the backup as uid 1000");
+    // The MCP servers' files are uid 1000's, as the backup user's; a data service's are another uid's.
+    spawnSync("chown", ["-R", "1000:1000", s.volumes]);
+    const owned = path.join(s.volumes, "vector-data");
+    fs.mkdirSync(owned);
+    fs.writeFileSync(path.join(owned, "segment"), "vectors");
+    fs.chownSync(owned, 4242, 4343);
+    fs.chownSync(path.join(owned, "segment"), 4242, 4343);
+    fs.chmodSync(s.root, 0o755);
+    fs.writeFileSync(s.calls, "", { mode: 0o666 });
+    spawnSync("chown", ["-R", "1000:1000", s.backups]);
+    const r = spawnSync("setpriv", ["--reuid", "1000", "--regid", "1000", "--clear-groups", "bash", BACKUP, "run", "hourly"], {
+      encoding: "utf8",
+      env: {
+        ...s.env,
+        BACKUP_NOW: String(T0 + HOUR),
+        TMPDIR: s.backups,
+        RESTORE_SCRATCH: s.backups,
+        BACKUP_RUNNING_FILE: path.join(s.backups, "running"),
+      },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const archive = r.stdout.trim();
+    // In the copy the non-root backup made, the files are its own; the recorded owners are not.
+    expect(spawnSync("tar", ["--numeric-owner", "-tvzf", archive], { encoding: "utf8" }).stdout).toMatch(/1000\/1000 .*vector-data\/segment/);
+    const target = fs.mkdtempSync(path.join(s.root, "vector-"));
+    const restored = sh(s, RESTORE, ["extract", archive, "volumes/vector-data", target]);
+    expect(restored.status, restored.stderr).toBe(0);
+    expect([fs.statSync(path.join(target, "segment")).uid, fs.statSync(path.join(target, "segment")).gid]).toEqual([4242, 4343]);
+    expect(fs.statSync(target).uid).toBe(4242);
+    expect(tree(target)).toEqual(tree(owned));
   });
 
   it("gives back the Neo4j export and the offline dumps exactly", () => {
