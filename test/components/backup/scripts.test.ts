@@ -1,6 +1,6 @@
 // The backup and restore scripts, run for real with bash on temporary directories standing in for the
 // volumes; cypher-shell and docker are small fakes on PATH that record how they were called.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -262,6 +262,44 @@ describe("a backup run (backup.sh run)", () => {
     fs.writeFileSync(offsite, "a file where the mount should be");
     runBackup(s, T0, { BACKUP_OFFSITE_DIR: offsite });
     expect(status(s)).toMatchObject({ lastVerifiedBackupEpoch: T0, offsite: { enabled: true, ok: false } });
+  });
+});
+
+describe("the scheduler (backup.sh schedule) and its healthcheck", () => {
+  it("backs up at once when no backup is newer than the RPO, and reports healthy while it ticks", async () => {
+    const s = sandbox();
+    const env = { ...s.env, BACKUP_SCHEDULES: JSON.stringify([{ name: "nightly", cron: "30 2 * * *" }]) };
+    // Its own process group, so that stopping it also stops the sleep it waits in.
+    const child = spawn("bash", [BACKUP, "schedule"], { env, stdio: ["ignore", "ignore", "pipe"], detached: true });
+    let log = "";
+    child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    try {
+      const statusFile = path.join(s.backups, "status.json");
+      for (let i = 0; i < 100 && !fs.existsSync(statusFile); i++) await new Promise((r) => setTimeout(r, 200));
+      expect(log).toContain("schedule nightly: 30 2 * * * (UTC)");
+      expect(status(s)).toMatchObject({ lastSchedule: "catch-up", lastRun: { ok: true } });
+      expect(archives(path.join(s.backups, "archives"))).toHaveLength(1);
+      expect(sh(s, BACKUP, ["health"]).status).toBe(0);
+    } finally {
+      process.kill(-child.pid!, "SIGTERM");
+    }
+  });
+
+  it("reports unhealthy when the scheduler has stopped ticking", () => {
+    const s = sandbox();
+    fs.writeFileSync(s.env.BACKUP_HEARTBEAT_FILE!, "");
+    const old = new Date(Date.now() - 10 * 60_000);
+    fs.utimesSync(s.env.BACKUP_HEARTBEAT_FILE!, old, old);
+    const r = sh(s, BACKUP, ["health"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the scheduler has not ticked for 3 minutes/);
+  });
+
+  it("refuses to start without a schedule", () => {
+    const s = sandbox();
+    const r = sh(s, BACKUP, ["schedule"], { BACKUP_SCHEDULES: "[]" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/BACKUP_SCHEDULES names no schedule/);
   });
 });
 
