@@ -55,6 +55,13 @@ echo "cypher-shell $*" >>"${s.calls}"
 [[ $* != *"$NEO4J_PASSWORD"* ]] || { echo "password on the command line" >&2; exit 1; }
 [[ -z \${FAKE_NEO4J_DOWN:-} ]] || { echo "Connection refused" >&2; exit 1; }
 q="\${*: -1}"
+if [[ $q == plain ]]; then
+  # Statements on stdin, as the restore replays them: record them, answer the count query.
+  input=$(mktemp)
+  cat >"$input"
+  if grep -q "count(n)" "$input"; then printf 'nodes\n%s\n' "\${FAKE_NODES:-2}"; else cat "$input" >>"${s.root}/replayed.cypher"; fi
+  exit 0
+fi
 case $q in
   *apoc.export.cypher.all*) printf 'b64\\n%s\\n' '${b64}' ;;
   *"count(n)"*) printf 'nodes\\n2\\n' ;;
@@ -507,6 +514,158 @@ describe("restore (restore.sh extract)", () => {
       fs.rmSync(`${file}.sha256`);
       expectRefused(file, /has no checksum file/);
     });
+  });
+});
+
+describe("host recovery commands, run for real against a docker CLI that maps volumes to directories", () => {
+  // docker run becomes the same command run here, each named volume a directory under volumes-root
+  // and every container path in its arguments rewritten to that directory; stop/start are recorded,
+  // containers report healthy, and docker exec runs its command with the container's NEO4J_AUTH.
+  function emulatedDocker(s: Sandbox) {
+    const vroot = path.join(s.root, "docker-volumes");
+    fs.mkdirSync(vroot);
+    fs.writeFileSync(
+      path.join(s.bin, "docker"),
+      `#!/usr/bin/env bash
+echo "docker $*" >>"${s.calls}"
+VROOT="${vroot}"
+case $1 in
+run)
+  shift
+  declare -A map=()
+  envs=()
+  entry=""
+  while (($#)); do
+    case $1 in
+    --rm) shift ;;
+    --network | --security-opt | --user | --cap-drop | --cap-add) shift 2 ;;
+    --entrypoint) entry=$2; shift 2 ;;
+    -e) envs+=("$2"); shift 2 ;;
+    -v)
+      spec=$2; shift 2
+      if [[ $spec != *:* ]]; then dst=$spec; src=$(mktemp -d); else src=\${spec%%:*}; rest=\${spec#*:}; dst=\${rest%%:*}; fi
+      [[ $src == /* ]] || { src="$VROOT/$src"; mkdir -p "$src"; }
+      map[$dst]=$src ;;
+    *) shift; break ;;
+    esac
+  done
+  rewrite() {
+    local a=$1 d
+    for d in $(printf '%s\n' "\${!map[@]}" | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2-); do a=\${a//$d/\${map[$d]}}; done
+    printf '%s' "$a"
+  }
+  for e in "\${envs[@]}"; do [[ $e == *=* ]] && export "\${e%%=*}=$(rewrite "\${e#*=}")"; done
+  args=()
+  for a in "$@"; do args+=("$(rewrite "$a")"); done
+  exec "$entry" "\${args[@]}" ;;
+exec)
+  shift; [[ $1 == -i ]] && shift; shift
+  NEO4J_AUTH=neo4j/pw-Secret-123 exec "$@" ;;
+volume) printf 'mcp-dev-gmail-data\nmcp-dev-neo4j-data\nmcp-dev-neo4j-logs\nmcp-dev-rag-data\n' ;;
+ps)
+  case "$*" in
+  *"label=component=mcp-server"*) echo c-gmail-1; echo c-rag-1 ;;
+  *"label=component=health-monitor"*) echo c-monitor ;;
+  *"label=service=rag"*) echo c-rag-1 ;;
+  *"label=service=gmail"*) echo c-gmail-1 ;;
+  *"label=service=neo4j"*) echo c-neo4j ;;
+  *"label=component=backup"*) echo c-backup ;;
+  esac ;;
+inspect)
+  case "$*" in
+  *Config.Labels*) echo mcp-server ;;
+  *Config.Image*) echo neo4j:5.26 ;;
+  *State.Health*) echo healthy ;;
+  esac ;;
+stop | start) ;;
+*) echo "unexpected docker $*" >&2; exit 1 ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    return vroot;
+  }
+
+  function backupInto(s: Sandbox, vroot: string) {
+    const backups = path.join(vroot, "mcp-dev-backups");
+    const r = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0), BACKUP_DIR: backups, BACKUP_STACK: "dev" });
+    expect(r.status, r.stderr).toBe(0);
+    return backups;
+  }
+  const calls = (s: Sandbox) => fs.readFileSync(s.calls, "utf8").split("\n").filter((l) => l.startsWith("docker "));
+
+  it("service gmail: verifies, stops it, loads the volume byte for byte, keeps the old files, starts it", () => {
+    const s = sandbox();
+    const vroot = emulatedDocker(s);
+    const backups = backupInto(s, vroot);
+    const volume = path.join(vroot, "mcp-dev-gmail-data");
+    fs.mkdirSync(volume);
+    fs.writeFileSync(path.join(volume, "credentials.json"), "a token written after the disaster");
+
+    const r = sh(s, RESTORE, ["--stack", "dev", "service", "gmail"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("mcp-dev-20261102T100000Z.tar.gz verified");
+    expect(tree(volume)).toEqual(tree(path.join(s.volumes, "gmail-data")));
+    const [moved] = fs.readdirSync(path.join(backups, "pre-restore"));
+    expect(fs.readFileSync(path.join(backups, "pre-restore", moved!, "gmail-data", "credentials.json"), "utf8")).toBe("a token written after the disaster");
+    const order = calls(s).map((l) => (l.startsWith("docker stop") ? "stop" : l.startsWith("docker start") ? "start" : l.includes(" extract ") ? "load" : l.includes(" verify ") ? "verify" : "")).filter(Boolean);
+    expect(order).toEqual(["verify", "stop", "load", "start"]);
+  });
+
+  it("service neo4j: moves the store aside, starts Neo4j empty, replays the export and checks the count", () => {
+    const s = sandbox();
+    const vroot = emulatedDocker(s);
+    backupInto(s, vroot);
+    const data = path.join(vroot, "mcp-dev-neo4j-data");
+    fs.mkdirSync(path.join(data, "databases"), { recursive: true });
+    fs.writeFileSync(path.join(data, "databases", "store"), "damaged store");
+
+    const r = sh(s, RESTORE, ["--stack", "dev", "service", "neo4j"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(s.root, "replayed.cypher"), "utf8")).toBe(EXPORTED);
+    expect(fs.existsSync(path.join(data, "databases"))).toBe(false);
+    const [aside] = fs.readdirSync(data).filter((d) => d.startsWith("pre-restore-"));
+    expect(fs.readFileSync(path.join(data, aside!, "databases", "store"), "utf8")).toBe("damaged store");
+    expect(r.stderr).toContain("Neo4j holds 2 nodes, as recorded");
+  });
+
+  it("full: stops the servers, restores Neo4j and every data volume, starts everything again", () => {
+    const s = sandbox();
+    const vroot = emulatedDocker(s);
+    backupInto(s, vroot);
+    for (const v of ["gmail-data", "rag-data"]) {
+      fs.mkdirSync(path.join(vroot, `mcp-dev-${v}`));
+      fs.writeFileSync(path.join(vroot, `mcp-dev-${v}`, "garbage"), "after the disaster");
+    }
+    const r = sh(s, RESTORE, ["--stack", "dev", "full"]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const v of ["gmail-data", "rag-data"]) expect(tree(path.join(vroot, `mcp-dev-${v}`)), v).toEqual(tree(path.join(s.volumes, v)));
+    expect(fs.readFileSync(path.join(s.root, "replayed.cypher"), "utf8")).toBe(EXPORTED);
+    const lines = calls(s);
+    const first = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(first(/^docker stop c-gmail-1 c-rag-1 c-monitor$/)).toBeLessThan(first(/^docker stop c-neo4j$/));
+    expect(first(/^docker start c-gmail-1 c-rag-1 c-monitor$/)).toBeGreaterThan(first(/ extract .*volumes\/rag-data/));
+  });
+
+  it("service neo4j fails loudly when the graph does not hold what the archive recorded", () => {
+    const s = sandbox();
+    const vroot = emulatedDocker(s);
+    backupInto(s, vroot);
+    const r = sh(s, RESTORE, ["--stack", "dev", "service", "neo4j"], { FAKE_NODES: "0" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Neo4j holds 0 nodes after the restore, the archive recorded 2/);
+  });
+
+  it("refuses a corrupted archive before stopping anything", () => {
+    const s = sandbox();
+    const vroot = emulatedDocker(s);
+    const backups = backupInto(s, vroot);
+    const [archive] = archives(path.join(backups, "archives"));
+    fs.truncateSync(path.join(backups, "archives", archive!), 100);
+    const r = sh(s, RESTORE, ["--stack", "dev", "service", "gmail"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/refusing to restore: .* does not match its checksum/);
+    expect(calls(s).filter((l) => /^docker (stop|start)/.test(l))).toEqual([]);
   });
 });
 
