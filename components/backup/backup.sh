@@ -6,6 +6,7 @@
 #   backup.sh run [LABEL]         one backup now
 #   backup.sh prune               apply retention to the archives
 #   backup.sh health              container healthcheck: the scheduler is alive
+#   backup.sh check               exit 1 when the last verified backup is older than the RPO
 #   backup.sh cron-match EXPR T…  for each epoch second T, "T 1" when the 5-field cron EXPR matches it
 #                                 (UTC), "T 0" when not
 #
@@ -16,6 +17,7 @@
 # (encrypted when BACKUP_ENCRYPTION_KEY is set), a full verification of that archive, retention, the
 # optional copy to the off-host directory, and the status file the health monitor reads.
 set -euo pipefail
+shopt -s inherit_errexit
 umask 027
 
 BACKUP_DIR=${BACKUP_DIR:-/backups}
@@ -332,11 +334,12 @@ run_and_record() {
   local label=$1 err
   touch "$RUNNING"
   err=$(mktemp)
-  if (run_backup "$label") 2> >(tee "$err" >&2); then
+  # A process of its own: inside this if, bash would ignore set -e in a subshell, and a failed command
+  # must end the run. The log goes to stderr and to $err (read below once tee is done).
+  if { bash "${BASH_SOURCE[0]}" run-once "$label" 2>&1 1>&3 | tee "$err" >&2; } 3>&1; then
     rm -f "$RUNNING" "$err"
     return 0
   fi
-  sleep 0.1
   write_status false "$(now)" "$label" "" "$(grep 'error:' "$err" | tail -n 1 | sed 's/.*error: //')" '{"enabled": false}' || true
   rm -f "$RUNNING" "$err"
   return 1
@@ -379,6 +382,24 @@ schedule_loop() {
   done
 }
 
+# The RPO check the health monitor (or a cron job on the host, through docker exec) runs: exit 1 when
+# the last verified backup is older than the RPO, or there is none.
+check_rpo() {
+  local last age
+  last=""
+  if [[ -f $STATUS ]]; then last=$(sed -nE 's/.*"lastVerifiedBackupEpoch": *([0-9]+).*/\1/p' "$STATUS"); fi
+  if [[ -z $last ]]; then
+    echo "no verified backup yet (RPO ${RPO_MINUTES} minutes): STALE"
+    return 1
+  fi
+  age=$((($(now) - last) / 60))
+  if ((age > RPO_MINUTES)); then
+    echo "last verified backup $(iso "$last"), ${age} minutes ago, RPO ${RPO_MINUTES} minutes: STALE"
+    return 1
+  fi
+  echo "last verified backup $(iso "$last"), ${age} minutes ago, RPO ${RPO_MINUTES} minutes: ok"
+}
+
 health() {
   [[ -f $RUNNING ]] && exit 0
   [[ -n $(find "$HEARTBEAT" -mmin -3 2>/dev/null) ]] || die "the scheduler has not ticked for 3 minutes"
@@ -390,8 +411,10 @@ main() {
   case $cmd in
   schedule) schedule_loop ;;
   run) run_and_record "${1:-manual}" ;;
+  run-once) run_backup "${1:-manual}" ;;
   prune) prune "${1:-$ARCHIVES}" ;;
   health) health ;;
+  check) check_rpo ;;
   cron-match)
     local expr=$1 t
     shift
@@ -400,7 +423,7 @@ main() {
     done
     ;;
   *)
-    sed -n '2,11p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,12p' "${BASH_SOURCE[0]}" >&2
     exit 2
     ;;
   esac

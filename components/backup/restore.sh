@@ -19,6 +19,7 @@
 # An encrypted archive (.enc) needs BACKUP_ENCRYPTION_KEY in the environment:
 #   export BACKUP_ENCRYPTION_KEY=$(pulumi config get backupEncryptionKey)
 set -euo pipefail
+shopt -s inherit_errexit
 
 log() { printf 'restore: %s\n' "$*" >&2; }
 die() {
@@ -32,7 +33,9 @@ STAGING=""
 cleanup() { [[ -n $STAGING ]] && rm -rf "$STAGING"; return 0; }
 trap cleanup EXIT
 
-# verify_into ARCHIVE: verifies it completely and leaves it extracted under $STAGING; prints the top dir.
+# verify_into ARCHIVE: verifies it completely and leaves it extracted in $TOP (under $STAGING, removed
+# on exit). Not called in $(…): the exit trap must see STAGING.
+TOP=""
 verify_into() {
   local archive=$1 dir name tarball top
   [[ -f $archive ]] || die "no archive at $archive"
@@ -64,13 +67,12 @@ verify_into() {
   listed=$(cut -d' ' -f3- "$top/MANIFEST.sha256" | sort)
   present=$(cd "$top" && find . -type f ! -name MANIFEST.sha256 | sort)
   [[ $listed == "$present" ]] || die "refusing to restore: $name holds files its manifest does not list; nothing was changed"
-  printf '%s\n' "$top"
+  TOP=$top
 }
 
 cmd_verify() {
-  local top
-  top=$(verify_into "$1")
-  log "$(basename "$1") verified: $(wc -l <"$top/MANIFEST.sha256") files match the manifest"
+  verify_into "$1"
+  log "$(basename "$1") verified: $(wc -l <"$TOP/MANIFEST.sha256") files match the manifest"
 }
 
 cmd_extract() {
@@ -78,7 +80,8 @@ cmd_extract() {
   [[ ${4:-} == --replace ]] && old=${5:?--replace needs a directory for the files it moves aside}
   [[ $item != *..* && $item != /* ]] || die "bad item $item"
   [[ -d $target ]] || die "target $target is not a directory"
-  top=$(verify_into "$archive")
+  verify_into "$archive"
+  top=$TOP
   src="$top/$item"
   [[ -d $src ]] || die "refusing to restore: $(basename "$archive") holds no $item; nothing was changed"
   if [[ -n $(find "$target" -mindepth 1 -maxdepth 1 -print -quit) ]]; then
@@ -100,14 +103,16 @@ cmd_extract() {
 
 cmd_cat() {
   local top
-  top=$(verify_into "$1")
+  verify_into "$1"
+  top=$TOP
   [[ -f $top/$2 && $2 != *..* ]] || die "$(basename "$1") holds no $2"
   cat "$top/$2"
 }
 
 cmd_items() {
   local top
-  top=$(verify_into "$1")
+  verify_into "$1"
+  top=$TOP
   [[ -d $top/volumes ]] && find "$top/volumes" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
   [[ -d $top/neo4j/offline ]] && echo "neo4j-offline-dump"
   return 0

@@ -240,6 +240,19 @@ describe("a backup run (backup.sh run)", () => {
     });
   });
 
+  it("answers the RPO check from status.json: ok within the RPO, STALE past it or with no backup", () => {
+    const none = sh(s, BACKUP, ["check"]);
+    expect(none.status).toBe(1);
+    expect(none.stdout).toMatch(/no verified backup yet \(RPO 60 minutes\): STALE/);
+    runBackup(s, T0);
+    const fresh = sh(s, BACKUP, ["check"], { BACKUP_NOW: String(T0 + 59 * 60) });
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toBe("last verified backup 2026-11-02T10:00:00Z, 59 minutes ago, RPO 60 minutes: ok\n");
+    const stale = sh(s, BACKUP, ["check"], { BACKUP_NOW: String(T0 + 61 * 60) });
+    expect(stale.status).toBe(1);
+    expect(stale.stdout).toMatch(/61 minutes ago, RPO 60 minutes: STALE/);
+  });
+
   it("keeps the last verified backup in status.json when a run fails, and says why; no archive is added", () => {
     runBackup(s, T0);
     const r = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0 + HOUR), FAKE_NEO4J_DOWN: "1" });
@@ -252,6 +265,16 @@ describe("a backup run (backup.sh run)", () => {
     expect(archives(path.join(s.backups, "archives"))).toEqual(["mcp-test-20261102T100000Z.tar.gz"]);
     // Nothing half-written is left behind.
     expect(fs.readdirSync(s.backups).filter((f) => f.startsWith(".work"))).toEqual([]);
+  });
+
+  it("stops at the first failing command (here gzip) and records the failure", () => {
+    fs.writeFileSync(path.join(s.bin, "gzip"), "#!/bin/sh\necho 'gzip: No space left on device' >&2\nexit 1\n", { mode: 0o755 });
+    const r = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("No space left on device");
+    expect(status(s)).toMatchObject({ lastVerifiedBackup: null, lastRun: { ok: false } });
+    expect(archives(path.join(s.backups, "archives"))).toEqual([]);
+    expect(r.stderr).not.toContain("verified");
   });
 
   it("copies each verified archive off the host and checks it there", () => {
@@ -409,6 +432,8 @@ describe("restore (restore.sh extract)", () => {
       expect(r.status, r.stderr).toBe(0);
       expect(tree(target), volume).toEqual(tree(path.join(s.volumes, volume)));
     }
+    // The verified copy it restored from is cleaned up.
+    expect(fs.readdirSync(s.root).filter((f) => f.startsWith("restore."))).toEqual([]);
   });
 
   it("gives files back their owners even when the backup ran as a user that could not keep them", (ctx) => {
@@ -479,6 +504,7 @@ describe("restore (restore.sh extract)", () => {
       expect(r.stderr).toMatch(message);
       expect(tree(target)).toEqual(before);
       expect(fs.existsSync(path.join(s.root, "old"))).toBe(false);
+      expect(fs.readdirSync(s.root).filter((f) => f.startsWith("restore."))).toEqual([]);
     }
 
     it("a flipped byte", () => {
