@@ -7,8 +7,9 @@
 #   restore.sh [options] offline-dump         maintenance: stop Neo4j, neo4j-admin dump neo4j and system
 #                                             into the neo4j-data volume (dumps/), start it again
 #   restore.sh list                           the archives in the stack's backup volume
-# options: --stack NAME (default dev)  --archive FILE|latest  --dry-run  --from-dump (neo4j: load the
-#          offline dump instead of the export)
+# options: --stack NAME (default dev)  --archive NAME|latest (an archive in the backup volume's
+#          archives/)  --dry-run  --from-dump (neo4j: load the offline dumps instead of the export)
+# Containers are found by their labels, environment=<stack> unless RESTORE_ENVIRONMENT says otherwise.
 #
 # Used by the host commands in a helper container, by the backup itself, and by the tests:
 #   restore.sh verify ARCHIVE                 checksum, clean listing, every file's checksum
