@@ -5,7 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ROOT } from "../../harness/stack-files";
 
 const DIR = path.join(ROOT, "components/backup");
@@ -33,8 +33,14 @@ interface Sandbox {
   env: Record<string, string>;
 }
 
+const sandboxes: string[] = [];
+afterAll(() => {
+  for (const dir of sandboxes) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function sandbox(): Sandbox {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "backup-test-"));
+  sandboxes.push(root);
   const s: Sandbox = {
     root,
     bin: path.join(root, "bin"),
