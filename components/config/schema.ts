@@ -2,6 +2,7 @@
 // Pulumi.yaml repeats the simple defaults for `pulumi config` to document them (a test keeps the two equal),
 // but only this schema applies them: Pulumi.yaml defaults are not applied under the test mocks.
 import { z } from "zod";
+import { cronProblem, describeMinutes, longestGapMinutes } from "../backup/schedule";
 import { neo4jMemory } from "../neo4j/memory";
 
 export const PROJECT = "mcp-platform";
@@ -227,10 +228,48 @@ export const alertsSchema = z.strictObject({
   cpuUsage: ratio().default(0.8),
 });
 
+// Backups (components/backup): every run is a full, verified archive, Neo4j's online export included.
+export const backupScheduleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: "must be a short lowercase name such as hourly" }),
+  // Five fields, UTC, numbers with * , - / (what the container's scheduler evaluates); cron-parser checks it.
+  cron: z.string({ error: "must be a cron expression such as \"0 * * * *\"" }).superRefine((expr, ctx) => {
+    const problem = cronProblem(expr);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+});
+
 export const backupSchema = z.strictObject({
   enabled: bool(true),
   // Recovery point objective: the most data, in minutes, a restore may lose.
   rpoMinutes: positiveInt().default(60),
+  // Together they must run at least once every rpoMinutes (crossChecks).
+  schedules: z
+    .array(backupScheduleSchema, { error: "must be a list of {name, cron}" })
+    .min(1, { error: "must name at least one schedule, e.g. [{name: hourly, cron: \"0 * * * *\"}]" })
+    .default([{ name: "hourly", cron: "0 * * * *" }]),
+  // Archives kept: the newest of each of the last N hours, days and ISO weeks.
+  retention: z
+    .strictObject({ hourly: nonNegativeInt().default(24), daily: nonNegativeInt().default(7), weekly: nonNegativeInt().default(4) })
+    .default({ hourly: 24, daily: 7, weekly: 4 }),
+  // Secret config key holding the passphrase archives are encrypted with (openssl AES-256, PBKDF2).
+  encryptionKey: secretKeyName.optional(),
+  // Off-host copy: an NFS export, mounted through Docker's local volume driver (the host mounts it).
+  offsite: z
+    .strictObject({
+      nfs: z.strictObject({
+        address: text("a host name or IP address of the NFS server"),
+        path: z.string().regex(/^\/[^\s:]*$/, { error: "must be the exported path, e.g. /export/mcp-backups" }),
+        options: z.string().default("nfsvers=4,soft,timeo=600"),
+      }),
+    })
+    .optional(),
+  // Defaults to neo4j.image: its cypher-shell and neo4j-admin match the server.
+  image: imageSource.image,
+  // Reads the volumes it copies: the MCP servers' uid by default.
+  user: z.string().regex(/^\d+(:\d+)?$/, { error: "must be a numeric uid or uid:gid, e.g. 1000:1000" }).default("1000:1000"),
+  // cypher-shell is a JVM.
+  memoryMb: positiveInt().default(512),
+  cpus: positiveNumber().default(0.5),
 });
 
 // Host firewall for the published ports (issue 6): rules in Docker's DOCKER-USER chain on the Docker host.
@@ -460,6 +499,17 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
       if (d.enabled && Object.keys(d.secretEnv).length && !d.command)
         problems.push({ path: `dataServices.${name}.command`, message: "is required in swarm mode for a service with secretEnv: set the image's command" });
   }
+  // Backups must run at least once per RPO: the longest gap between two runs is at most rpoMinutes.
+  if (c.backup.enabled) {
+    const gap = longestGapMinutes(c.backup.schedules.map((s) => s.cron));
+    if (gap > c.backup.rpoMinutes)
+      problems.push({
+        path: "backup.schedules",
+        message:
+          `leave up to ${describeMinutes(gap)} between two backups, more than backup.rpoMinutes (${c.backup.rpoMinutes}): ` +
+          `schedule a run at least every ${c.backup.rpoMinutes} minutes (e.g. "0 * * * *" for hourly) or raise backup.rpoMinutes`,
+      });
+  }
   // Host ports must be unique: the runbook gave 8082 to two services.
   const owners = new Map<number, string>();
   for (const [p, key] of publishedPortClaims(c)) {
@@ -513,5 +563,6 @@ export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: str
   }
   if (c.firewall.enabled && c.firewall.sshPrivateKey && c.dockerHost.startsWith("ssh://"))
     out.push({ key: c.firewall.sshPrivateKey, neededBy: "firewall.sshPrivateKey", fromFile: "~/.ssh/id_ed25519" });
+  if (c.backup.enabled && c.backup.encryptionKey) out.push({ key: c.backup.encryptionKey, neededBy: "backup.encryptionKey" });
   return out;
 }

@@ -26,6 +26,14 @@ export interface VolumeMountSpec {
   volumeName: pulumi.Input<string>;
   path: string;
   readOnly: boolean;
+  // A volume driver and its options (e.g. NFS through the local driver). On one host the docker.Volume
+  // carries them; on a Swarm, Docker creates the volume on the task's node from the mount itself.
+  driver?: VolumeDriver;
+}
+
+export interface VolumeDriver {
+  name: string;
+  options: Record<string, string>;
 }
 
 export interface NetworkAttachment {

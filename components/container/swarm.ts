@@ -36,7 +36,7 @@ export interface SwarmFile {
 
 // Every file the task needs: secret env as secret files, uploaded files, and the entrypoint shim for
 // images that read secrets only from env.
-export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Record<string, string>; entrypoint?: string[] } {
+export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Record<string, string>; entrypoint?: string[]; args?: string[] } {
   const files: SwarmFile[] = [];
   const env: Record<string, string> = {};
   const shimmed: string[] = [];
@@ -49,12 +49,14 @@ export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Recor
   }
   for (const f of spec.files)
     files.push({ key: `file-${path.posix.basename(f.path)}`, path: f.path, content: f.content, secret: f.secret, mode: f.secret ? 0o400 : 0o444 });
-  if (shimmed.length === 0) return { files, env };
-  if (!spec.command?.length)
+  if (shimmed.length === 0) return { files, env, args: spec.command, entrypoint: spec.entrypoint };
+  // The shim runs first and then execs what the container would have run: its entrypoint and command.
+  const process = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
+  if (process.length === 0)
     throw new Error(`${spec.service}: swarm mode needs the service's command to pass secrets from files (set command in its config)`);
   env.MCP_PLATFORM_SECRET_ENV = shimmed.sort().join(" ");
   files.push({ key: "secret-env-shim", path: SECRET_ENV_SHIM, content: fs.readFileSync(SECRET_ENV_SHIM_SOURCE, "utf8"), secret: false, mode: 0o555 });
-  return { files, env, entrypoint: ["/bin/sh", SECRET_ENV_SHIM] };
+  return { files, env, entrypoint: ["/bin/sh", SECRET_ENV_SHIM], args: process };
 }
 
 export function stateNodeConstraint(swarm: SwarmSettings): string {
@@ -76,7 +78,7 @@ export function serviceArgs(
   swarm: SwarmSettings,
   refs: { secrets: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[]; configs: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[] },
 ): docker.ServiceArgs {
-  const { env, entrypoint } = swarmFiles(spec);
+  const { env, entrypoint, args } = swarmFiles(spec);
   const labelList = Object.entries(labels(spec, platform.environment)).map(([label, value]) => ({ label, value }));
   const owner = uidGid(spec.user);
   return {
@@ -85,8 +87,8 @@ export function serviceArgs(
     taskSpec: {
       containerSpec: {
         image: spec.image,
-        commands: entrypoint ?? spec.entrypoint,
-        args: spec.command,
+        commands: entrypoint,
+        args,
         user: spec.user,
         // Plain env only: secrets arrive as files (env holds at most their paths).
         env: Object.fromEntries(
@@ -98,7 +100,13 @@ export function serviceArgs(
         capDrops: ["ALL"],
         capAdds: spec.capAdd.map((c) => c.capability),
         mounts: [
-          ...spec.volumes.map((v) => ({ type: "volume", source: v.volumeName, target: v.path, readOnly: v.readOnly })),
+          ...spec.volumes.map((v) => ({
+            type: "volume",
+            source: v.volumeName,
+            target: v.path,
+            readOnly: v.readOnly,
+            volumeOptions: v.driver ? { driverName: v.driver.name, driverOptions: v.driver.options } : undefined,
+          })),
           ...(spec.readOnlyRootFilesystem || spec.tmpfs.length
             ? spec.tmpfs.map((t) => ({ type: "tmpfs", target: t, tmpfsOptions: { sizeBytes: bytes(64), mode: 0o1777 } }))
             : []),

@@ -4,12 +4,14 @@
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformDefaults } from "./defaults";
+import type { VolumeDriver } from "./spec";
 
 export interface StateVolumeArgs {
   // Docker volume name, e.g. mcp-prod-neo4j-data.
   volumeName: string;
   labels: Record<string, string>;
   protect: boolean;
+  driver?: VolumeDriver;
 }
 
 export function stateVolume(
@@ -21,7 +23,12 @@ export function stateVolume(
   if (platform.mode === "swarm") return { name: args.volumeName };
   const resource = new docker.Volume(
     name,
-    { name: args.volumeName, labels: Object.entries(args.labels).map(([label, value]) => ({ label, value })) },
+    {
+      name: args.volumeName,
+      labels: Object.entries(args.labels).map(([label, value]) => ({ label, value })),
+      driver: args.driver?.name,
+      driverOpts: args.driver?.options,
+    },
     { parent: opts.parent, protect: args.protect },
   );
   return { name: resource.name, resource };

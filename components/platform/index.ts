@@ -2,6 +2,7 @@
 // monitor and the gateway, wired from one validated configuration.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { BackupCron } from "../backup";
 import { resolveBuildContext } from "../config/load";
 import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
@@ -39,6 +40,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly mcpServers: Record<string, McpServer> = {};
   readonly healthMonitor?: HealthMonitor;
   readonly gateway?: Gateway;
+  readonly backup?: BackupCron;
   readonly endpoints: Record<string, McpServerEndpoint> = {};
   readonly dashboardUrl?: string;
   readonly healthApiUrl?: string;
@@ -157,6 +159,29 @@ export class Platform extends pulumi.ComponentResource {
         child,
       );
 
+    // Backups: every stateful volume read-only, Neo4j through its export; after the services, so the
+    // volume map is complete.
+    if (c.backup.enabled) {
+      this.backup = new BackupCron(
+        "backup",
+        {
+          config: c.backup,
+          platformConfig: c,
+          platform,
+          stack,
+          backendNetwork: backend,
+          volumes: { ...this.volumes },
+          volumePrefix: prefix,
+          protectVolumes: c.protectVolumes,
+          neo4jImage: c.neo4j.image,
+          neo4jPassword: this.neo4j.password,
+          secrets,
+          dependsOn: this.neo4j.resources,
+        },
+        child,
+      );
+    }
+
     // Issue 6: the published ports' allowlist on the Docker host, and the checks after every deploy.
     if (c.firewall.enabled)
       this.firewall = new Firewall(
@@ -179,6 +204,7 @@ export class Platform extends pulumi.ComponentResource {
             ...Object.values(this.dataServices).flatMap((d) => d.resources),
             ...Object.values(this.mcpServers).flatMap((m) => m.resources),
             ...(this.healthMonitor?.resources ?? []),
+            ...(this.backup?.resources ?? []),
             // The endpoints it checks are the gateway's published ports.
             ...(this.gateway?.resources ?? []),
           ],

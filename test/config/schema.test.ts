@@ -157,6 +157,21 @@ describe("config loading", () => {
       /^mcp-platform:dockerHostSshKey is a required secret \(for firewall\.sshPrivateKey\) and is not set: pulumi config set --secret dockerHostSshKey < path\/to\/id_ed25519$/],
     ["a firewall interface name with a space", { "mcp-platform:firewall": '{"externalInterface":"eth 0"}' },
       /^mcp-platform:firewall\.externalInterface must be a network interface name/],
+    ["a backup cron expression that is not cron", { "mcp-platform:backup": '{"schedules":[{"name":"hourly","cron":"every hour"}]}' },
+      /^mcp-platform:backup\.schedules\.0\.cron must be a cron expression of 5 fields/],
+    ["a backup cron field out of range", { "mcp-platform:backup": '{"schedules":[{"name":"hourly","cron":"61 * * * *"}]}' },
+      /^mcp-platform:backup\.schedules\.0\.cron is not a valid cron expression \("61 \* \* \* \*"\)/],
+    ["a backup cron with names the container cannot read", { "mcp-platform:backup": '{"schedules":[{"name":"weekly","cron":"0 3 * * SUN"}]}' },
+      /^mcp-platform:backup\.schedules\.0\.cron must use numbers with \* , - \/ only/],
+    ["backups slower than the RPO", { "mcp-platform:backup": '{"rpoMinutes":60,"schedules":[{"name":"nightly","cron":"30 2 * * *"}]}' },
+      /^mcp-platform:backup\.schedules leave up to 1 day \(1440 minutes\) between two backups, more than backup\.rpoMinutes \(60\): schedule a run at least every 60 minutes/],
+    ["office-hours backups against a 4-hour RPO", { "mcp-platform:backup": '{"rpoMinutes":240,"schedules":[{"name":"work","cron":"0 9-17 * * 1-5"}]}' },
+      /^mcp-platform:backup\.schedules leave up to 64 hours \(3840 minutes\) between two backups, more than backup\.rpoMinutes \(240\)/],
+    ["no backup schedule at all", { "mcp-platform:backup": '{"schedules":[]}' }, /^mcp-platform:backup\.schedules must name at least one schedule/],
+    ["an unset backup encryption key", { "mcp-platform:backup": '{"encryptionKey":"backupKey"}' },
+      /^mcp-platform:backupKey is a required secret \(for backup\.encryptionKey\) and is not set: pulumi config set --secret backupKey <value>$/],
+    ["an NFS target without its export path", { "mcp-platform:backup": '{"offsite":{"nfs":{"address":"nas.lan"}}}' },
+      /^mcp-platform:backup\.offsite\.nfs\.path is required/],
   ];
   it.each(broken)("rejects %s, naming the key", (_what, raw, message) => {
     const found = problems(raw);

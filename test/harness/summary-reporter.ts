@@ -8,17 +8,22 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const m of modules) {
-      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++;
+      let testFailed = false;
       for (const t of m.children.allTests()) {
         const result = t.result();
         if (result.state === "passed") passed++;
-        else if (result.state === "failed") failed++;
+        else if (result.state === "failed") {
+          failed++;
+          testFailed = true;
+        }
         else if (result.state === "skipped") {
           skipped++;
           const note = result.note;
           console.log(`skipped: ${t.fullName}${note ? ` (${note})` : ""}`);
         }
       }
+      // A file that failed outside its tests (a failing beforeAll, an import error) counts as a failure.
+      if (m.state() === "failed" && !testFailed) failed++;
     }
     console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   }

@@ -24,9 +24,9 @@ export function replicasOf(ev: Evaluation, service: string) {
 }
 
 export function itDeclaresThePlatform(ev: () => Evaluation) {
-  it("declares every service: Neo4j, the three MCP servers, the health monitor and the gateway", () => {
+  it("declares every service: Neo4j, the three MCP servers, the health monitor, the gateway and the backups", () => {
     const services = new Set(serviceContainers(ev()).map((c) => label(c, "service")));
-    expect([...services].sort()).toEqual(["gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
+    expect([...services].sort()).toEqual(["backup", "gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
   });
 
   it("gives every container limits, rotated logs, a healthcheck, a restart policy and hardening", () => {

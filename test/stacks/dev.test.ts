@@ -31,7 +31,8 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
   });
 
   it("does not protect volumes", () => {
-    expect(ev.byType(VOLUME)).toHaveLength(4);
+    // Four stateful volumes and the backup volume.
+    expect(ev.byType(VOLUME)).toHaveLength(5);
   });
 
   it("leaves the firewall off (ports on loopback) but verifies every deploy", () => {

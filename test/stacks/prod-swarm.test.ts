@@ -24,7 +24,7 @@ const container = (s: DeclaredResource) => task(s).containerSpec as Obj;
 describe("the prod stack in swarm mode", () => {
   it("declares every service as a docker.Service and no container", () => {
     expect(swarm.byType("docker:index/container:Container")).toEqual([]);
-    expect(services(swarm).map((s) => label(s, "service")).sort()).toEqual(["gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
+    expect(services(swarm).map((s) => label(s, "service")).sort()).toEqual(["backup", "gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
   });
 
   it("gives stateless services rolling start-first updates with rollback", () => {
@@ -102,7 +102,7 @@ describe("one model, two engines", () => {
   };
 
   it("declares the same services, replica counts, limits and published ports in host and swarm mode", () => {
-    expect(Object.keys(hostFacts(host)).length).toBe(6);
+    expect(Object.keys(hostFacts(host)).length).toBe(7);
     expect(swarmFacts(swarm)).toEqual(hostFacts(host));
   });
 

@@ -120,3 +120,18 @@ describe("the secret-env entrypoint shim", () => {
     ).toThrow(/for TOKEN is missing or unreadable/);
   });
 });
+
+describe("a swarm task with an entrypoint of its own and env secrets", () => {
+  it("runs the shim, then the spec's entrypoint and command", () => {
+    const s = spec({ entrypoint: ["bash", "/opt/backup/backup.sh"], command: ["schedule"], secretEnv: { NEO4J_PASSWORD: pulumi.secret("pw") } });
+    const c = (serviceArgs(s, platform, platform.swarm, noRefs).taskSpec as unknown as Obj).containerSpec as Obj;
+    expect(c.commands).toEqual(["/bin/sh", SECRET_ENV_SHIM]);
+    expect(c.args).toEqual(["bash", "/opt/backup/backup.sh", "schedule"]);
+  });
+
+  it("keeps the spec's own entrypoint when no secret needs the shim", () => {
+    const s = spec({ entrypoint: ["nginx"], command: ["-c", "/etc/nginx/nginx.conf"], secretEnv: {} });
+    const c = (serviceArgs(s, platform, platform.swarm, noRefs).taskSpec as unknown as Obj).containerSpec as Obj;
+    expect([c.commands, c.args]).toEqual([["nginx"], ["-c", "/etc/nginx/nginx.conf"]]);
+  });
+});

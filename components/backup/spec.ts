@@ -1,0 +1,111 @@
+// The backup container as a WorkloadSpec: the scheduler script, read-only mounts of every stateful
+// volume, the backup volume, Neo4j's password as a secret, and no Docker socket.
+import type * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../config/schema";
+import { healthcheck, type VolumeDriver, type VolumeMountSpec, type WorkloadSpec } from "../container/spec";
+import { NEO4J_URI, NEO4J_USER } from "../neo4j/spec";
+
+export type BackupConfig = PlatformConfig["backup"];
+
+export const BACKUP_ALIAS = "backup";
+// Where things live inside the container.
+export const SHARE_DIR = "/opt/backup";
+export const BACKUP_DIR = "/backups";
+export const VOLUMES_DIR = "/volumes";
+export const OFFSITE_DIR = "/offsite";
+// The status file the health monitor reads: the time of the last verified backup, against the RPO.
+export const STATUS_FILE = `${BACKUP_DIR}/status.json`;
+
+export interface BackupScripts {
+  backup: string;
+  restore: string;
+}
+
+export interface BackupInputs {
+  image: pulumi.Input<string>;
+  stack: string;
+  backendNetwork: pulumi.Input<string>;
+  // The platform's stateful volumes (Platform.volumes): key -> Docker volume name.
+  volumes: Record<string, pulumi.Input<string>>;
+  backupVolume: pulumi.Input<string>;
+  offsiteVolume?: pulumi.Input<string>;
+  offsiteDriver?: VolumeDriver;
+  neo4jPassword: pulumi.Output<string>;
+  encryptionKey?: pulumi.Output<string>;
+  // The deployment's own settings, rendered without secrets (renderPlatformConfig).
+  platformConfig: string;
+  scripts: BackupScripts;
+}
+
+// The environment the policy pack reads: BACKUP_SCHEDULES and BACKUP_RPO_MINUTES, with the rest the
+// script needs.
+export function backupEnv(c: BackupConfig, stack: string, offsite: boolean): Record<string, string> {
+  return {
+    BACKUP_SCHEDULES: JSON.stringify(c.schedules.map((s) => ({ name: s.name, cron: s.cron }))),
+    BACKUP_RPO_MINUTES: String(c.rpoMinutes),
+    BACKUP_KEEP_HOURLY: String(c.retention.hourly),
+    BACKUP_KEEP_DAILY: String(c.retention.daily),
+    BACKUP_KEEP_WEEKLY: String(c.retention.weekly),
+    BACKUP_STACK: stack,
+    BACKUP_DIR,
+    BACKUP_VOLUMES_DIR: VOLUMES_DIR,
+    BACKUP_SHARE_DIR: SHARE_DIR,
+    ...(offsite ? { BACKUP_OFFSITE_DIR: OFFSITE_DIR } : {}),
+    NEO4J_URI,
+    NEO4J_USERNAME: NEO4J_USER,
+    // cypher-shell (a JVM) wants a writable home; the root filesystem is read-only.
+    HOME: "/tmp",
+    TZ: "UTC",
+  };
+}
+
+// What a restore needs of the deployment's own settings: the validated configuration. It holds no
+// secret values, only the names of the secret config keys.
+export function renderPlatformConfig(config: PlatformConfig, stack: string): string {
+  return `${JSON.stringify({ stack, config }, null, 2)}\n`;
+}
+
+export function backupVolumeMounts(inputs: Pick<BackupInputs, "volumes" | "backupVolume" | "offsiteVolume" | "offsiteDriver">): VolumeMountSpec[] {
+  const mounts: VolumeMountSpec[] = Object.entries(inputs.volumes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, volumeName]) => ({ volume: key, volumeName, path: `${VOLUMES_DIR}/${key}`, readOnly: true }));
+  mounts.push({ volume: "backups", volumeName: inputs.backupVolume, path: BACKUP_DIR, readOnly: false });
+  if (inputs.offsiteVolume)
+    mounts.push({ volume: "backup-offsite", volumeName: inputs.offsiteVolume, path: OFFSITE_DIR, readOnly: false, driver: inputs.offsiteDriver });
+  return mounts;
+}
+
+export function backupSpec(c: BackupConfig, inputs: BackupInputs): WorkloadSpec {
+  const secretEnv: Record<string, pulumi.Output<string>> = { NEO4J_PASSWORD: inputs.neo4jPassword };
+  if (inputs.encryptionKey) secretEnv.BACKUP_ENCRYPTION_KEY = inputs.encryptionKey;
+  return {
+    service: BACKUP_ALIAS,
+    component: "backup",
+    image: inputs.image,
+    // Uploaded files are not executable: bash runs them.
+    entrypoint: ["bash", `${SHARE_DIR}/backup.sh`, "schedule"],
+    user: c.user,
+    replicas: 1,
+    memoryMb: c.memoryMb,
+    memoryReservationMb: Math.floor(c.memoryMb / 2),
+    cpus: c.cpus,
+    env: backupEnv(c, inputs.stack, Boolean(inputs.offsiteVolume)),
+    secretEnv,
+    files: [
+      { path: `${SHARE_DIR}/backup.sh`, content: inputs.scripts.backup, secret: false },
+      { path: `${SHARE_DIR}/restore.sh`, content: inputs.scripts.restore, secret: false },
+      { path: `${SHARE_DIR}/platform-config.json`, content: inputs.platformConfig, secret: false },
+    ],
+    volumes: backupVolumeMounts(inputs),
+    readOnlyRootFilesystem: true,
+    tmpfs: ["/tmp"],
+    capAdd: [],
+    // The backend network only: it reaches neo4j:7687 and nothing else.
+    networks: [{ network: "backend", networkName: inputs.backendNetwork, aliases: [BACKUP_ALIAS] }],
+    ports: [],
+    // The scheduler ticks every minute (or a backup is running); staleness against the RPO is the
+    // health monitor's alert, from the status file.
+    healthcheck: healthcheck(["CMD", "bash", `${SHARE_DIR}/backup.sh`, "health"], { intervalSeconds: 60, startPeriodSeconds: 30 }),
+    stateful: true,
+  };
+}
