@@ -10,12 +10,12 @@ export default class SummaryReporter implements Reporter {
     for (const m of modules) {
       if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++;
       for (const t of m.children.allTests()) {
-        const state = t.result().state;
-        if (state === "passed") passed++;
-        else if (state === "failed") failed++;
-        else if (state === "skipped") {
+        const result = t.result();
+        if (result.state === "passed") passed++;
+        else if (result.state === "failed") failed++;
+        else if (result.state === "skipped") {
           skipped++;
-          const note = t.result().note;
+          const note = result.note;
           console.log(`skipped: ${t.fullName}${note ? ` (${note})` : ""}`);
         }
       }
