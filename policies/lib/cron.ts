@@ -3,7 +3,7 @@ import { CronExpressionParser } from "cron-parser";
 
 const START = Date.UTC(2026, 0, 1);
 const WINDOW_MS = 400 * 24 * 3600 * 1000;
-const MAX_RUNS = 50_000;
+const MAX_RUNS = 10_000;
 
 // Minutes; throws on an expression cron-parser can't read.
 export function longestGapMinutes(expression: string): number {
