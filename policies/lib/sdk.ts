@@ -38,7 +38,7 @@ export class CannotDecide extends UnknownValueError {
 
 // An advisory message from a policy whatever its enforcement level: used for rules that do not apply yet.
 // @pulumi/policy 1.21 accepts an object in reportViolation (pulumi/pulumi-policy#424, not yet in its typings);
-// test/policies/sdk.test.ts runs it through the SDK's own server code to prove it still produces one.
+// test/policies/pack.test.ts runs the pack as the CLI does to prove it still produces one.
 export function reportAdvisory(report: ReportViolation, message: string, urn?: string): void {
   (report as unknown as (info: { message: string; enforcementLevel: "advisory"; urn?: string }) => void)({
     message,

@@ -2,7 +2,7 @@
 // in unknownCheckingProxy, config per policy (enforcementLevel removed), "all" as the default level,
 // UnknownValueError turned into an advisory "can't run … during preview", notApplicable recorded, and
 // reportViolation's string and object forms. Configure can't be reached through the SDK's exported
-// functions, so this mirrors them; test/policies/sdk.test.ts checks the mirror against the SDK itself.
+// functions, so this mirrors them; test/policies/pack.test.ts checks the mirror against the running pack.
 import type { PolicyResource, PolicyResourceOptions, ReportViolation, ResourceValidation, StackValidationPolicy } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
 import type { McpPolicy } from "../../policies/lib/meta";
