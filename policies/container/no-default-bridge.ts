@@ -18,8 +18,10 @@ export const noDefaultBridge = workloadPolicy<{ exceptions: Exception[] }>({
     if (mode === UNKNOWN || nets === UNKNOWN) return;
     const m = (mode ?? "").toLowerCase();
     if (m === "none" || m === "host" || m.startsWith("container:")) return; // host mode is no-host-namespaces' to report
-    if (m === "bridge" || m === "default") violation(`${subject} is on Docker's default bridge (networkMode ${mode}), where every container reaches every other. Remove networkMode and attach the platform's networks.`);
-    else if (!m && nets.length === 0)
-      violation(`${subject} declares no network, so Docker puts it on the default bridge. Attach it to the platform's frontend or backend network.`);
+    // With networksAdvanced the docker provider disconnects the container from the default bridge after
+    // creating it (whatever networkMode says, and its state then reads "default"), so only a container
+    // without them stays there.
+    if (nets.length === 0)
+      violation(`${subject} declares no network${m ? ` (networkMode ${mode})` : ""}, so it sits on Docker's default bridge, where every container reaches every other. Attach it to the platform's frontend or backend network (networksAdvanced), or networkMode none for a one-shot job.`);
   },
 });

@@ -1,10 +1,9 @@
 // The shared frame of every rule: which resources it reads, exceptions from config, and "can't decide"
 // when a value is unknown during preview.
-import type { ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyComplianceFramework, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { matches, who, withDefaults, type Exception } from "./config";
 import type { McpPolicy } from "./meta";
-import type { PolicyComplianceFramework } from "@pulumi/policy";
 import { CannotDecide, isUnknownValueError, type UnknownValueErrorInstance } from "./sdk";
 import { labels, workloadOf, type Workload } from "./workload";
 

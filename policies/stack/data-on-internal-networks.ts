@@ -25,7 +25,9 @@ export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
       const ps = read(`ports of ${w.resource.name}`, () => ports(w.workload));
       if (ps !== UNKNOWN && ps.length)
         report(`${who} publishes host port${ps.length > 1 ? "s" : ""} ${ps.map((p) => p.external ?? "(random)").join(", ")}. Remove its ports: it is reached on the internal network by alias.`, w.resource.urn);
-      if (mode !== UNKNOWN && mode && !["none"].includes(mode.toLowerCase()))
+      // The stack's props are the provider's state, where networkMode reads "default" for a container on
+      // networksAdvanced only (the provider disconnects it from the default bridge): judge the networks.
+      if (mode !== UNKNOWN && mode && (mode.toLowerCase() === "host" || mode.toLowerCase().startsWith("container:")))
         report(`${who} uses networkMode ${mode}. Remove it and attach only the internal backend network.`, w.resource.urn);
       if (nets === UNKNOWN) continue;
       if (nets.length === 0 && mode !== "none")

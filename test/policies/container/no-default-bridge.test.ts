@@ -7,9 +7,12 @@ describe("no-default-bridge (CIS 5.30)", () => {
   it("passes the platform's networks, networkMode none, and a service", async () => {
     expectClean(await runPolicy(noDefaultBridge, [container(), container({ networksAdvanced: [], networkMode: "none" }), service()]));
   });
-  it("reports networkMode bridge, and a container with no network at all", async () => {
-    expectViolations(await runPolicy(noDefaultBridge, container({ networkMode: "bridge" })), ["default bridge (networkMode bridge)"]);
-    expectViolations(await runPolicy(noDefaultBridge, container({ networksAdvanced: [] })), ["declares no network", "frontend or backend"]);
+  it("passes networkMode default/bridge next to networksAdvanced: the provider disconnects the default bridge then", async () => {
+    expectClean(await runPolicy(noDefaultBridge, [container({ networkMode: "default" }), container({ networkMode: "bridge" })]));
+  });
+  it("reports a container with no network of its own, whatever its networkMode says", async () => {
+    expectViolations(await runPolicy(noDefaultBridge, container({ networksAdvanced: [] })), ["declares no network, so it sits on Docker's default bridge", "frontend or backend"]);
+    expectViolations(await runPolicy(noDefaultBridge, container({ networksAdvanced: undefined, networkMode: "bridge" })), ["declares no network (networkMode bridge)"]);
   });
   it("can't decide while a network name is unknown", async () => {
     expectUndecided(await runPolicy(noDefaultBridge, container({ networksAdvanced: [{ name: UNKNOWN_STRING }] })), "networksAdvanced");

@@ -8,8 +8,12 @@ const neo4j = (props: Record<string, unknown> = {}) =>
 const nets = [network("mcp-dev-backend", true), network("mcp-dev-frontend", false)];
 
 describe("data-on-internal-networks", () => {
-  it("passes Neo4j on the internal backend network only, unpublished", async () => {
+  it("passes Neo4j on the internal backend network only, unpublished, also as the provider's state shows it (networkMode default)", async () => {
     expectClean(await runPolicy(dataOnInternalNetworks, [...nets, neo4j(), container()]));
+    expectClean(await runPolicy(dataOnInternalNetworks, [...nets, neo4j({ networkMode: "default" })]));
+  });
+  it("reports Neo4j sharing the host's network", async () => {
+    expectViolations(await runPolicy(dataOnInternalNetworks, [...nets, neo4j({ networkMode: "host" })]), ["neo4j neo4j uses networkMode host"]);
   });
   it("reports Neo4j published, on a network with a route out, and on an undeclared network", async () => {
     const r = await runPolicy(dataOnInternalNetworks, [
