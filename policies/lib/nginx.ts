@@ -74,3 +74,11 @@ export function limitZones(chain: Directive[], top: Directive[]): string[] {
   }
   return [];
 }
+
+// Ports a `server` block listens on: "8080", "0.0.0.0:8080", "[::]:8080 default_server".
+export function listenPorts(server: Directive): number[] {
+  return (server.children ?? [])
+    .filter((d) => d.name === "listen")
+    .map((d) => Number((d.args[0] ?? "").split(":").pop()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}

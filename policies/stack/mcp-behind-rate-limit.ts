@@ -1,6 +1,6 @@
 import { UNKNOWN, stackPolicy } from "../lib/check";
 import { runbook } from "../lib/meta";
-import { all, hostOf, limitZones, parseNginx, proxyPasses, upstreams, type Directive } from "../lib/nginx";
+import { all, hostOf, limitZones, listenPorts, parseNginx, proxyPasses, upstreams, type Directive } from "../lib/nginx";
 import { reportAdvisory } from "../lib/sdk";
 import { byComponent, stackWorkloads } from "../lib/stack";
 import { ports, uploads } from "../lib/workload";
@@ -56,6 +56,11 @@ export const mcpBehindRateLimit = stackPolicy<object>({
           continue;
         }
         for (const r of routes) {
+          // The route must be reachable: its server block listens on a port the gateway publishes.
+          const server = [...r.chain].reverse().find((d) => d.name === "server");
+          const listening = server ? listenPorts(server) : [];
+          if (ps !== UNKNOWN && ps.length && listening.length && !listening.some((l) => ps.some((p) => p.internal === l)))
+            report(`The gateway ${gname} serves MCP server ${name} on port ${listening.join(", ")}, which it does not publish. Publish that port (the server's publishedPort) on the gateway.`, g.resource.urn);
           const inForce = limitZones(r.chain, conf).filter((z) => zones.has(z.split(":")[0] ?? z));
           if (inForce.length === 0)
             report(`The gateway ${gname} proxies to MCP server ${name} (${r.target}) without a limit_req whose zone is declared. Add limit_req zone=<${name}'s zone> to that location.`, g.resource.urn);

@@ -20,7 +20,8 @@ server {
   location /mcp { proxy_pass http://rag:8082; }
 }
 `;
-const gateway = (conf: unknown, ports: unknown[] = [{ internal: 8080, external: 8080, ip: "127.0.0.1" }]) =>
+const PUBLISHED = [{ internal: 8080, external: 8080, ip: "127.0.0.1" }, { internal: 8084, external: 8084, ip: "127.0.0.1" }];
+const gateway = (conf: unknown, ports: unknown[] = PUBLISHED) =>
   withLabels(container({ ports, uploads: [{ file: "/etc/nginx/conf.d/mcp.conf", content: conf }] }, "gateway"), { service: "gateway", component: "gateway" });
 
 describe("mcp-behind-rate-limit", () => {
@@ -49,6 +50,9 @@ describe("mcp-behind-rate-limit", () => {
       ["proxies to MCP server graphiti"],
       ["has no route to MCP server rag"],
     );
+  });
+  it("reports a server block the gateway does not publish, so the limited route can't be reached", async () => {
+    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), server("rag"), gateway(LIMITED, [PUBLISHED[0]])]), ["serves MCP server rag on port 8084, which it does not publish"]);
   });
   it("reports a gateway that publishes nothing", async () => {
     expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), server("rag"), gateway(LIMITED, [])]), ["publishes no port"]);
