@@ -42,7 +42,10 @@ export class RunningPack {
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the pack printed no port within ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+      const timer = setTimeout(() => {
+        child.kill("SIGTERM");
+        reject(new Error(`the pack printed no port within ${timeoutMs} ms:\n${stderr}`));
+      }, timeoutMs);
       child.stdout!.on("data", (d: Buffer) => {
         const m = /^(\d+)\s*$/m.exec(d.toString());
         if (m) {
