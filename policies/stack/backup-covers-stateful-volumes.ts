@@ -1,9 +1,9 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { UNKNOWN, stackPolicy } from "../lib/check";
+import { UNKNOWN, stackPolicy, type Reader } from "../lib/check";
 import { longestGapMinutes } from "../lib/cron";
 import { runbook } from "../lib/meta";
 import { reportAdvisory } from "../lib/sdk";
-import { byComponent, stackWorkloads } from "../lib/stack";
+import { byComponent, stackWorkloads, type StackWorkload } from "../lib/stack";
 import { VOLUME, env, field, list, mounts, text } from "../lib/workload";
 
 export const BACKUP_LABEL = "dev.mcp-platform.backup";
@@ -11,6 +11,8 @@ export const BACKUP_LABEL = "dev.mcp-platform.backup";
 interface Config {
   // The stack's recovery point objective; the backup container's own BACKUP_RPO_MINUTES may only be stricter.
   rpoMinutes?: number;
+  // Components whose writable volumes are not state to back up (one-shot jobs write only ownership).
+  oneShotComponents: string[];
 }
 
 interface Schedule {
@@ -18,16 +20,24 @@ interface Schedule {
   cron: string;
 }
 
-function statefulVolumes(resources: PolicyResource[], read: <T>(what: string, get: () => T) => T | typeof UNKNOWN): { name: string; urn: string }[] {
-  const out: { name: string; urn: string }[] = [];
+// Stateful volumes: docker.Volumes labelled for backup (host mode), and named volumes that a long-running
+// workload writes (on a Swarm, Docker creates them on first mount and Pulumi declares no Volume to label).
+function statefulVolumes(resources: PolicyResource[], workloads: StackWorkload[], read: Reader["read"], oneShot: string[]): { name: string; urn: string }[] {
+  const out = new Map<string, string>();
   for (const r of resources.filter((x) => x.type === VOLUME)) {
     const v = read(`volume ${r.name}`, () => ({
       name: text(r.props.name),
       backup: list(r.props.labels).some((l) => text(field(l, "label")) === BACKUP_LABEL && text(field(l, "value")) === "true"),
     }));
-    if (v !== UNKNOWN && v.backup) out.push({ name: v.name ?? r.name, urn: r.urn });
+    if (v !== UNKNOWN && v.backup) out.set(v.name ?? r.name, r.urn);
   }
-  return out;
+  for (const w of workloads) {
+    if ([...oneShot, "backup"].includes(w.labels.component ?? "")) continue;
+    const ms = read(`mounts of ${w.resource.name}`, () => mounts(w.workload));
+    if (ms === UNKNOWN) continue;
+    for (const m of ms) if (m.type === "volume" && m.source && !m.readOnly && !out.has(m.source)) out.set(m.source, w.resource.urn);
+  }
+  return [...out].map(([name, urn]) => ({ name, urn }));
 }
 
 export const backupCoversStatefulVolumes = stackPolicy<Config>({
@@ -37,12 +47,16 @@ export const backupCoversStatefulVolumes = stackPolicy<Config>({
   framework: runbook("Backup and Recovery: automated backups; RTO 4 h / RPO 1 h"),
   remediationSteps:
     "Mount each volume labelled dev.mcp-platform.backup=true read-only in the backup container (component backup), and give it BACKUP_SCHEDULES whose crons run at least every RPO (BACKUP_RPO_MINUTES, backup.rpoMinutes).",
-  configSchema: { rpoMinutes: { type: "integer", minimum: 1, description: "Largest RPO this environment accepts (prod: 60, the runbook's)." } },
-  defaults: {},
+  configSchema: {
+    rpoMinutes: { type: "integer", minimum: 1, description: "Largest RPO this environment accepts (prod: 60, the runbook's)." },
+    oneShotComponents: { type: "array", items: { type: "string" } },
+  },
+  defaults: { oneShotComponents: ["volume-init"] },
   check(args, { config, read, report }) {
-    const volumes = statefulVolumes(args.resources, read);
-    if (volumes.length === 0) return args.notApplicable("no stateful volume (label dev.mcp-platform.backup=true) in this stack");
-    const backups = byComponent(stackWorkloads(args.resources, read), "backup");
+    const workloads = stackWorkloads(args.resources, read);
+    const volumes = statefulVolumes(args.resources, workloads, read, config.oneShotComponents);
+    if (volumes.length === 0) return args.notApplicable("no stateful volume in this stack (no volume labelled dev.mcp-platform.backup=true, none written by a service)");
+    const backups = byComponent(workloads, "backup");
     if (backups.length === 0) {
       reportAdvisory(
         report,

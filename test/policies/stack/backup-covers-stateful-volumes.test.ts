@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { longestGapMinutes } from "../../../policies/lib/cron";
 import { backupCoversStatefulVolumes } from "../../../policies/stack/backup-covers-stateful-volumes";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, volume, withLabels } from "../fixtures";
+import { container, expectClean, expectUndecided, expectViolations, service, volume, withLabels } from "../fixtures";
 
 const volumes = [volume("mcp-prod-neo4j-data"), volume("mcp-prod-gmail-data"), volume("scratch", false)];
 const backup = (schedules: unknown, rpo = "60", mounted = ["mcp-prod-neo4j-data", "mcp-prod-gmail-data"], readOnly = true) =>
@@ -47,6 +47,11 @@ describe("backup-covers-stateful-volumes", () => {
   it("reports a stateful volume not mounted, or mounted writable, in the backup container", async () => {
     expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(hourly, "60", ["mcp-prod-neo4j-data"])]), ["Stateful volume mcp-prod-gmail-data is not mounted read-only"]);
     expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(hourly, "60", ["mcp-prod-neo4j-data", "mcp-prod-gmail-data"], false)]), ["mcp-prod-neo4j-data"], ["mcp-prod-gmail-data"]);
+  });
+  it("on a Swarm, where no docker.Volume is declared, counts the named volumes services write", async () => {
+    // service() mounts the named volume gmail-data writable; no Volume resource labels it.
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [service(), backup(hourly, "60", [])]), ["Stateful volume gmail-data is not mounted read-only"]);
+    expectClean(await runPolicy(backupCoversStatefulVolumes, [service(), backup(hourly, "60", ["gmail-data"])]));
   });
   it("reports missing and invalid schedules", async () => {
     expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup("not json")]), ["has no schedule (BACKUP_SCHEDULES"]);
