@@ -67,6 +67,11 @@ const imageSource = {
   build: build.optional(),
 };
 
+function oneImageSource(s: { enabled: boolean; image?: string; build?: unknown }, ctx: z.RefinementCtx): void {
+  if (s.enabled && !s.image === !s.build)
+    ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
+}
+
 const resources = {
   memoryMb: positiveInt(),
   // Reservation defaults to half the limit (see container/defaults.ts).
@@ -86,12 +91,17 @@ const hardening = {
 
 const volumeMount = z.strictObject({ path: containerPath });
 
+// The process the container runs, replacing the image's CMD (the image's ENTRYPOINT still wraps it).
+// Swarm mode needs it for images that read secrets only from env (see container/secret-env.sh).
+const command = z.array(z.string(), { error: "must be a list of strings, e.g. [\"node\", \"dist/server-http.js\"]" }).min(1).optional();
+
 export const mcpServerSchema = z
   .strictObject({
     enabled: bool(true),
     ...imageSource,
     // "node" adds NODE_OPTIONS=--max-old-space-size derived from the memory limit.
     runtime: z.enum(["node", "python", "other"], { error: "must be node, python or other" }).default("other"),
+    command,
     port: port(),
     path: httpPath.default("/mcp"),
     healthPath: httpPath.default("/health"),
@@ -121,10 +131,7 @@ export const mcpServerSchema = z
       })
       .optional(),
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 export const dataServiceSchema = z
   .strictObject({
@@ -133,6 +140,7 @@ export const dataServiceSchema = z
     port: port(),
     // URL scheme the users of this service get, e.g. http://vector-db:6333
     scheme: z.string().regex(/^[a-z][a-z0-9+.-]*$/).default("http"),
+    command,
     healthcheck: z.array(z.string()).min(1, { error: "must be a command such as [\"CMD\", \"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://localhost:6333/\"]" }),
     ...resources,
     ...hardening,
@@ -140,10 +148,7 @@ export const dataServiceSchema = z
     secretEnv: z.record(z.string().regex(envName), secretKeyName).default({}),
     dataVolume: volumeMount,
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
 
 export const neo4jSchema = z.strictObject({
   image: z.string().default("neo4j:5.26"),
@@ -174,6 +179,7 @@ export const healthMonitorSchema = z
         .max(59, { error: "must be a whole number of seconds from 1 to 59 (the monitor puts it in a cron seconds field)" }),
     ).default(30),
     nodeEnv: z.string().default("production"),
+    command,
     rateLimitPerMinute: positiveInt().default(500),
     rateLimitBurst: nonNegativeInt().default(50),
     memoryMb: positiveInt().default(256),
@@ -182,10 +188,35 @@ export const healthMonitorSchema = z
     ...hardening,
     env: envMap.default({}),
   })
-  .superRefine((s, ctx) => {
-    if (s.enabled && !s.image === !s.build)
-      ctx.addIssue({ code: "custom", path: ["image"], message: "set exactly one of image (a registry reference) or build.context (a directory)" });
-  });
+  .superRefine(oneImageSource);
+
+// The nginx gateway in front of every published service (components/gateway).
+// An image reference pinned to a version tag or a digest: the gateway's behaviour depends on its nginx version.
+const pinnedImage = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/, {
+    error: "must be an image pinned to a version or a digest, e.g. nginx:1.30.0-alpine or nginx:1.30.0-alpine@sha256:<digest>",
+  })
+  .refine((v) => !/:latest(@|$)/.test(v), { error: "must not use the latest tag: pin a version such as nginx:1.30.0-alpine" });
+
+export const gatewaySchema = z.strictObject({
+  // nginx 1.27.3 or later: `server ... resolve` in upstreams re-resolves replicas through Docker's DNS.
+  image: pinnedImage.default("nginx:1.30.0-alpine"),
+  memoryMb: positiveInt().default(128),
+  memoryReservationMb: positiveInt().optional(),
+  cpus: positiveNumber().default(0.5),
+  // Idle keepalive connections each nginx worker keeps to each MCP server's replicas.
+  keepaliveConnections: positiveInt().default(16),
+  connectTimeoutSeconds: positiveInt().default(5),
+  // proxy_read_timeout / proxy_send_timeout: how long an SSE stream may stay silent.
+  streamTimeoutSeconds: positiveInt().default(3600),
+  // Passive health: a replica that fails maxFails times is skipped for failTimeoutSeconds.
+  maxFails: positiveInt().default(3),
+  failTimeoutSeconds: positiveInt().default(10),
+  // How long a DNS answer for a replica's alias is trusted before nginx asks Docker's DNS again.
+  dnsValidSeconds: positiveInt().default(10),
+  maxRequestBodyMb: positiveInt().default(10),
+});
 
 // The runbook's alert thresholds.
 export const alertsSchema = z.strictObject({
@@ -200,6 +231,41 @@ export const backupSchema = z.strictObject({
   enabled: bool(true),
   // Recovery point objective: the most data, in minutes, a restore may lose.
   rpoMinutes: positiveInt().default(60),
+});
+
+// Host firewall for the published ports (issue 6): rules in Docker's DOCKER-USER chain on the Docker host.
+const cidrError = { error: "must be an IPv4 address or CIDR, e.g. 203.0.113.0/24" };
+const ipv4Cidr = z.union([z.cidrv4(cidrError), z.ipv4(cidrError).transform((a) => `${a}/32`)], cidrError);
+export const firewallSchema = z.strictObject({
+  enabled: bool(true),
+  // Interface the outside traffic arrives on; everything else arriving there for a container is dropped.
+  externalInterface: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: "must be a network interface name such as eth0 (ip -br link lists them)" })
+    .default("eth0"),
+  // Source addresses allowed to reach every published port...
+  allowFrom: z.array(ipv4Cidr).min(1, { error: "must list at least one CIDR (0.0.0.0/0 for anyone)" }).default(["0.0.0.0/0"]),
+  // ...unless a port has its own list here (host port -> CIDRs).
+  portSources: z
+    .record(z.string().regex(/^\d{1,5}$/, { error: "must be a published host port number" }), z.array(ipv4Cidr).min(1, { error: "must list at least one CIDR" }))
+    .default({}),
+  // Secret config key holding the SSH private key for an ssh:// dockerHost; without it the SSH agent is used.
+  sshPrivateKey: secretKeyName.optional(),
+});
+
+// Checks run after every `pulumi up` (issue 6): health and an MCP handshake through the public URLs.
+export const verifySchema = z.strictObject({
+  enabled: bool(true),
+  // How long each service may take to pass before the update fails.
+  timeoutSeconds: positiveInt().default(120),
+});
+
+export const swarmSchema = z.strictObject({
+  // Stateful services (Neo4j, data services, backups) are placed on the node with this label set to true:
+  // docker node update --label-add mcp-platform.state=true <node>
+  stateNodeLabel: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "must be a node label name such as mcp-platform.state" }).default("mcp-platform.state"),
+  // IPsec between nodes on the backend overlay (Neo4j's traffic).
+  encryptBackend: bool(true),
 });
 
 export const loggingSchema = z.strictObject({
@@ -219,6 +285,7 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // The PA ecosystem's HTTP fork of @gongrzhe/server-gmail-autoauth-mcp 1.1.11 (node:20-slim).
     build: { context: "gmail-mcp" },
     runtime: "node",
+    command: ["node", "dist/server-http.js"],
     port: 8080,
     path: "/mcp",
     publishedPort: 8080,
@@ -239,6 +306,9 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // getzep/graphiti's MCP server; -standalone talks to an external Neo4j (plain tags bundle FalkorDB).
     image: "zepai/knowledge-graph-mcp:1.0.1-standalone",
     runtime: "python",
+    // The image's CMD is `uv run --no-sync main.py`, with uv under /root (mode 0700): a non-root user
+    // cannot reach it, so run the project's virtualenv directly (WORKDIR is /app/mcp).
+    command: ["/app/mcp/.venv/bin/python", "main.py"],
     port: 8000,
     // FastMCP serves /mcp/ and answers /mcp with a 307.
     path: "/mcp/",
@@ -259,6 +329,7 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
   rag: {
     build: { context: "rag-mcp" },
     runtime: "node",
+    command: ["node", "dist/server-http.js"],
     // The runbook gives rag and graphiti the same port 8082; rag gets 8084 on the host.
     port: 8082,
     path: "/mcp",
@@ -319,6 +390,7 @@ export const platformSchema = z
     protectVolumes: bool(false),
     // The user's ai-PA checkout: build contexts are relative to it.
     sourceRoot: z.string().min(1).default("../ai-PA"),
+    swarm: swarmSchema.default(swarmSchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
     restart: restartSchema.default(restartSchema.parse({})),
     neo4j: neo4jSchema.default(neo4jSchema.parse({})),
@@ -328,6 +400,9 @@ export const platformSchema = z
       .preprocess((v) => (v === undefined ? { build: { context: "health-monitor" } } : isPlainObject(v) && !("image" in v) && !("build" in v) ? { build: { context: "health-monitor" }, ...v } : v), healthMonitorSchema),
     alerts: alertsSchema.default(alertsSchema.parse({})),
     backup: backupSchema.default(backupSchema.parse({})),
+    gateway: gatewaySchema.default(gatewaySchema.parse({})),
+    firewall: firewallSchema.default(firewallSchema.parse({})),
+    verify: verifySchema.default(verifySchema.parse({})),
   });
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
@@ -336,6 +411,7 @@ export type DataServiceConfig = z.infer<typeof dataServiceSchema>;
 export type Neo4jConfig = z.infer<typeof neo4jSchema>;
 export type HealthMonitorConfig = z.infer<typeof healthMonitorSchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
 
 export interface ConfigProblem {
   path: string;
@@ -369,6 +445,21 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
     if (!(e instanceof RangeError)) throw e;
     problems.push({ path: "neo4j.heapMb", message: `is too large: ${e.message}` });
   }
+  if (c.mode === "swarm") {
+    if (c.publishAddress !== "0.0.0.0" && c.publishAddress !== "::")
+      problems.push({
+        path: "publishAddress",
+        message: `is ${c.publishAddress}, but Swarm cannot bind a published port to one address: set it to 0.0.0.0 and restrict sources with the firewall`,
+      });
+    // Swarm delivers secrets as files; an image that reads one from env gets it through the entrypoint
+    // shim, which must know the command to run after it.
+    for (const [name, s] of enabledServers)
+      if (Object.keys(s.secretEnv).length && !s.command)
+        problems.push({ path: `services.${name}.command`, message: "is required in swarm mode for a server with secretEnv: set the image's command, e.g. [\"node\", \"dist/server.js\"]" });
+    for (const [name, d] of Object.entries(c.dataServices))
+      if (d.enabled && Object.keys(d.secretEnv).length && !d.command)
+        problems.push({ path: `dataServices.${name}.command`, message: "is required in swarm mode for a service with secretEnv: set the image's command" });
+  }
   // Host ports must be unique: the runbook gave 8082 to two services.
   const owners = new Map<number, string>();
   for (const [p, key] of publishedPortClaims(c)) {
@@ -376,13 +467,31 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
     if (first) problems.push({ path: key, message: `uses host port ${p}, already used by ${first}: give each published service its own port` });
     else owners.set(p, key);
   }
+  problems.push(...firewallProblems(c));
+  return problems;
+}
+
+// The firewall runs commands on the Docker host: locally (unix://) or over SSH (ssh://), and only
+// filters ports the platform publishes.
+function firewallProblems(c: PlatformConfig): ConfigProblem[] {
+  if (!c.firewall.enabled) return [];
+  const problems: ConfigProblem[] = [];
+  if (!/^(unix|ssh):\/\//.test(c.dockerHost))
+    problems.push({
+      path: "firewall.enabled",
+      message: `needs a Docker host it can run iptables on, unix:// (this machine) or ssh://user@host (got dockerHost ${c.dockerHost}): change dockerHost or set firewall.enabled to false`,
+    });
+  const published = new Set(publishedPortClaims(c).map(([p]) => String(p)));
+  for (const p of Object.keys(c.firewall.portSources))
+    if (!published.has(p))
+      problems.push({ path: `firewall.portSources.${p}`, message: `is not a published port (published: ${[...published].join(", ")}): remove it or fix the port` });
   return problems;
 }
 
 // Services whose names the platform itself uses (network aliases must stay unique).
 export const RESERVED_NAMES = ["neo4j", "gateway", "health-monitor", "backup"];
 
-// Every host port the platform publishes, with the setting that chose it.
+// Every host port the platform publishes (the gateway publishes them all), with the setting that chose it.
 export function publishedPortClaims(c: PlatformConfig): [number, string][] {
   const claims: [number, string][] = [];
   for (const [name, s] of Object.entries(c.services)) if (s.enabled) claims.push([s.publishedPort, `services.${name}.publishedPort`]);
@@ -402,5 +511,7 @@ export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: str
     if (!d.enabled) continue;
     for (const [env, key] of Object.entries(d.secretEnv)) out.push({ key, neededBy: `dataServices.${name}.secretEnv.${env}` });
   }
+  if (c.firewall.enabled && c.firewall.sshPrivateKey && c.dockerHost.startsWith("ssh://"))
+    out.push({ key: c.firewall.sshPrivateKey, neededBy: "firewall.sshPrivateKey", fromFile: "~/.ssh/id_ed25519" });
   return out;
 }

@@ -5,9 +5,9 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { PlatformConfig } from "../config/schema";
-import { HEALTH_WAIT_SECONDS, type HealthcheckSpec, type WorkloadSpec } from "./spec";
+import { HEALTH_WAIT_SECONDS, replicaAlias, type HealthcheckSpec, type WorkloadSpec } from "./spec";
 
-export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart">;
+export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart" | "mode" | "swarm">;
 
 // The labels json-file copies into each log line, as the runbook's logging section asks.
 export const LOG_LABELS = ["service", "component", "environment"];
@@ -108,7 +108,10 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
       permissions: f.secret ? "0400" : "0444",
     })),
     // No default bridge (CIS 5.30): only the platform's networks, found by alias.
-    networksAdvanced: spec.networks.map((n) => ({ name: n.networkName, aliases: n.aliases })),
+    networksAdvanced: spec.networks.map((n) => ({
+      name: n.networkName,
+      aliases: n.replicaAliases && replica !== undefined ? [...n.aliases, ...n.aliases.map((a) => replicaAlias(a, replica))] : n.aliases,
+    })),
     ports: spec.ports.map((p) => ({ internal: p.internal, external: p.published, ip: p.address, protocol: "tcp" })),
     // Give in-flight MCP requests time to finish on replacement.
     destroyGraceSeconds: 30,

@@ -33,6 +33,14 @@ export interface NetworkAttachment {
   network: string;
   networkName: pulumi.Input<string>;
   aliases: string[];
+  // Each replica also answers to `<alias>-<replica>` (replicaAlias), so a proxy can list and reach
+  // replicas one by one. Engines without per-replica names (Swarm) may ignore it.
+  replicaAliases?: boolean;
+}
+
+// The name replica i (1-based) of a service is reached by, besides the service's shared alias.
+export function replicaAlias(alias: string, replica: number): string {
+  return `${alias}-${replica}`;
 }
 
 export interface PortSpec {
@@ -68,6 +76,8 @@ export interface WorkloadSpec {
   healthcheck: HealthcheckSpec;
   // Holds state: its data survives replacement and it runs as a single replica.
   stateful: boolean;
+  // Runs to completion once instead of serving (volume init): no restarts.
+  oneShot?: boolean;
 }
 
 // Readiness wait for `pulumi up`: long enough for Neo4j's first start, bounded so a broken image fails the update.

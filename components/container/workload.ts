@@ -3,9 +3,58 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerArgs, labels, logOptions, type PlatformDefaults } from "./defaults";
 import type { WorkloadSpec } from "./spec";
+import { deployService } from "./swarm";
 
 export interface DeployedWorkload {
+  // What dependents wait for: the containers on one host, the service on a Swarm.
+  resources: pulumi.Resource[];
   containers: docker.Container[];
+  service?: docker.Service;
+}
+
+type DeployOptions = { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] };
+
+// One WorkloadSpec, on whichever engine the stack uses.
+export function deployWorkload(name: string, spec: WorkloadSpec, platform: PlatformDefaults, opts: DeployOptions): DeployedWorkload {
+  if (platform.mode === "swarm") {
+    const initArgs = volumeInitArgs(spec, platform);
+    const init = initArgs
+      ? deployService(`${name}-volume-init`, volumeInitSpec(spec, initArgs), platform, platform.swarm, opts).service
+      : undefined;
+    const { service } = deployService(name, spec, platform, platform.swarm, {
+      parent: opts.parent,
+      dependsOn: [...(opts.dependsOn ?? []), ...(init ? [init] : [])],
+    });
+    return { resources: [service], containers: [], service };
+  }
+  const { containers } = deployContainers(name, spec, platform, opts);
+  return { resources: containers, containers };
+}
+
+// The one-shot volume init as a spec, for Swarm (a service whose single task runs once and exits).
+function volumeInitSpec(spec: WorkloadSpec, args: docker.ContainerArgs): WorkloadSpec {
+  return {
+    ...spec,
+    component: "volume-init",
+    user: "0:0",
+    command: undefined,
+    entrypoint: args.entrypoints as string[],
+    replicas: 1,
+    memoryMb: 64,
+    memoryReservationMb: 32,
+    cpus: 0.1,
+    env: {},
+    secretEnv: {},
+    files: [],
+    volumes: spec.volumes.filter((v) => !v.readOnly),
+    readOnlyRootFilesystem: true,
+    tmpfs: [],
+    capAdd: [{ capability: "CHOWN", reason: "hands the volume's mount point to the service's user" }],
+    networks: [],
+    ports: [],
+    healthcheck: { ...spec.healthcheck, test: ["NONE"] },
+    oneShot: true,
+  };
 }
 
 // Resource name of replica i (1-based); single-instance services keep the plain name.
@@ -20,8 +69,8 @@ export function deployContainers(
   name: string,
   spec: WorkloadSpec,
   platform: PlatformDefaults,
-  opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] },
-): DeployedWorkload {
+  opts: DeployOptions,
+): { containers: docker.Container[] } {
   const init = volumeInit(name, spec, platform, opts);
   const containers: docker.Container[] = [];
   const count = spec.stateful ? 1 : spec.replicas;

@@ -1,10 +1,11 @@
 // A stateful data service: its volume and its single container on the backend network.
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DataServiceConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
-import { deployContainers } from "../container/workload";
+import { stateVolume } from "../container/volume";
+import { deployWorkload } from "../container/workload";
 import { dataServiceSpec, dataServiceUrl } from "./spec";
 
 export interface DataServiceArgs {
@@ -20,28 +21,27 @@ export interface DataServiceArgs {
 
 export class DataService extends pulumi.ComponentResource {
   readonly url: string;
-  readonly dataVolume: docker.Volume;
+  readonly dataVolume: pulumi.Input<string>;
   readonly containers: docker.Container[];
+  readonly resources: pulumi.Resource[];
 
   constructor(name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:data-service:DataService", name, {}, opts);
     this.url = dataServiceUrl(name, args.config);
-    this.dataVolume = new docker.Volume(
+    this.dataVolume = stateVolume(
       `${name}-data`,
-      {
-        name: `${args.volumePrefix}-${name}-data`,
-        labels: Object.entries(args.volumeLabels).map(([label, value]) => ({ label, value })),
-      },
-      { parent: this, protect: args.protectVolumes },
-    );
+      { volumeName: `${args.volumePrefix}-${name}-data`, labels: args.volumeLabels, protect: args.protectVolumes },
+      args.platform,
+      { parent: this },
+    ).name;
     const image = serviceImage(name, args.config, args.resolveContext, { parent: this });
     const spec = dataServiceSpec(name, args.config, {
       image,
       backendNetwork: args.backendNetwork,
-      dataVolume: this.dataVolume.name,
+      dataVolume: this.dataVolume,
       secrets: args.secrets,
     });
-    this.containers = deployContainers(name, spec, args.platform, { parent: this }).containers;
-    this.registerOutputs({ url: this.url, dataVolume: this.dataVolume.name });
+    ({ containers: this.containers, resources: this.resources } = deployWorkload(name, spec, args.platform, { parent: this }));
+    this.registerOutputs({ url: this.url, dataVolume: this.dataVolume });
   }
 }

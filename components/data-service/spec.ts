@@ -26,6 +26,7 @@ export function dataServiceSpec(name: string, d: DataServiceConfig, inputs: Data
     service: name,
     component: "data-service",
     image: inputs.image,
+    command: d.command,
     user: d.user,
     replicas: 1,
     memoryMb: d.memoryMb,

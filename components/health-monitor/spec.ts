@@ -11,7 +11,6 @@ export const MONITOR_CONFIG_PATH = "/app/config/monitor.json";
 export interface HealthMonitorInputs {
   image: pulumi.Input<string>;
   frontendNetwork: pulumi.Input<string>;
-  publishAddress: string;
   services: Record<string, McpServerConfig>;
   alerts: AlertsConfig;
 }
@@ -21,6 +20,7 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
     service: MONITOR_ALIAS,
     component: "health-monitor",
     image: inputs.image,
+    command: m.command,
     // node:20-slim's node user.
     user: m.user ?? "1000:1000",
     // Its history and alerts live in memory: one instance, or each would tell a different story.
@@ -49,7 +49,8 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
     tmpfs: m.tmpfs,
     capAdd: m.capAdd.map((capability) => ({ capability, reason: "healthMonitor.capAdd" })),
     networks: [{ network: "frontend", networkName: inputs.frontendNetwork, aliases: [MONITOR_ALIAS] }],
-    ports: [{ internal: m.port, published: m.publishedPort, address: inputs.publishAddress }],
+    // Published only through the gateway, which rate-limits it (healthMonitor.rateLimitPerMinute).
+    ports: [],
     healthcheck: httpHealthcheck(m.port, "/health", "node"),
     stateful: false,
   };

@@ -1,10 +1,11 @@
 // One MCP server: its image, its data volume, and its replicas.
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { McpServerConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
-import { deployContainers } from "../container/workload";
+import { stateVolume } from "../container/volume";
+import { deployWorkload } from "../container/workload";
 import { mcpServerSpec, type McpServerInputs } from "./spec";
 
 export interface McpServerArgs extends Omit<McpServerInputs, "image" | "dataVolume"> {
@@ -22,8 +23,10 @@ export class McpServer extends pulumi.ComponentResource {
   readonly port: number;
   readonly path: string;
   readonly healthPath: string;
-  readonly dataVolume?: docker.Volume;
+  readonly dataVolume?: pulumi.Input<string>;
   readonly containers: docker.Container[];
+  // What dependents wait for: its containers, or its Swarm service.
+  readonly resources: pulumi.Resource[];
 
   constructor(name: string, args: McpServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:mcp-server:McpServer", name, {}, opts);
@@ -33,19 +36,20 @@ export class McpServer extends pulumi.ComponentResource {
     this.path = c.path;
     this.healthPath = c.healthPath;
     if (c.dataVolume) {
-      this.dataVolume = new docker.Volume(
+      this.dataVolume = stateVolume(
         `${name}-data`,
-        {
-          name: `${args.volumePrefix}-${name}-data`,
-          labels: Object.entries(args.volumeLabels).map(([label, value]) => ({ label, value })),
-        },
-        { parent: this, protect: args.protectVolumes },
-      );
+        { volumeName: `${args.volumePrefix}-${name}-data`, labels: args.volumeLabels, protect: args.protectVolumes },
+        args.platform,
+        { parent: this },
+      ).name;
     }
     const image = serviceImage(name, c, args.resolveContext, { parent: this });
-    const spec = mcpServerSpec(name, c, { ...args, image, dataVolume: this.dataVolume?.name });
-    this.containers = deployContainers(name, spec, args.platform, { parent: this, dependsOn: args.dependsOn }).containers;
-    this.registerOutputs({ replicas: this.containers.length, dataVolume: this.dataVolume?.name });
+    const spec = mcpServerSpec(name, c, { ...args, image, dataVolume: this.dataVolume });
+    ({ containers: this.containers, resources: this.resources } = deployWorkload(name, spec, args.platform, {
+      parent: this,
+      dependsOn: args.dependsOn,
+    }));
+    this.registerOutputs({ replicas: c.replicas, dataVolume: this.dataVolume });
   }
 
   // Internal URLs on the frontend network, by alias: what the gateway and the health monitor use.

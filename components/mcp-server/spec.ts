@@ -59,13 +59,17 @@ export function mcpServerSpec(name: string, s: McpServerConfig, inputs: McpServe
     content: requireSecret(inputs.secrets, key),
     secret: true,
   }));
-  const networks: NetworkAttachment[] = [{ network: "frontend", networkName: inputs.networks.frontend, aliases: [name] }];
+  // On the frontend the gateway reaches each replica by its own alias (gmail-1, gmail-2, ...).
+  const networks: NetworkAttachment[] = [
+    { network: "frontend", networkName: inputs.networks.frontend, aliases: [name], replicaAliases: true },
+  ];
   if (needsBackend(s)) networks.push({ network: "backend", networkName: inputs.networks.backend, aliases: [name] });
   const healthTool = s.runtime === "node" ? "node" : s.runtime === "python" ? "python" : "wget";
   return {
     service: name,
     component: "mcp-server",
     image: inputs.image,
+    command: s.command,
     user: s.user,
     replicas: s.replicas,
     memoryMb: s.memoryMb,

@@ -5,7 +5,8 @@ import * as random from "@pulumi/random";
 import type { Neo4jConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
-import { deployContainers } from "../container/workload";
+import { stateVolume } from "../container/volume";
+import { deployWorkload } from "../container/workload";
 import { NEO4J_URI, NEO4J_USER, neo4jSpec } from "./spec";
 
 export interface Neo4jArgs {
@@ -21,9 +22,11 @@ export class Neo4j extends pulumi.ComponentResource {
   readonly uri = NEO4J_URI;
   readonly user = NEO4J_USER;
   readonly password: pulumi.Output<string>;
-  readonly dataVolume: docker.Volume;
-  readonly logsVolume: docker.Volume;
+  readonly dataVolume: pulumi.Input<string>;
+  readonly logsVolume: pulumi.Input<string>;
   readonly containers: docker.Container[];
+  // What dependents wait for: its container, or its Swarm service.
+  readonly resources: pulumi.Resource[];
 
   constructor(name: string, args: Neo4jArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:neo4j:Neo4j", name, {}, opts);
@@ -34,19 +37,24 @@ export class Neo4j extends pulumi.ComponentResource {
       { parent: this },
     );
     this.password = pulumi.secret(password.result);
-    const labels = Object.entries(args.volumeLabels).map(([label, value]) => ({ label, value }));
-    const volumeOpts = { parent: this, protect: args.protectVolumes };
-    this.dataVolume = new docker.Volume(`${name}-data`, { name: `${args.volumePrefix}-neo4j-data`, labels }, volumeOpts);
-    this.logsVolume = new docker.Volume(`${name}-logs`, { name: `${args.volumePrefix}-neo4j-logs`, labels }, volumeOpts);
+    const volume = (suffix: string) =>
+      stateVolume(
+        `${name}-${suffix}`,
+        { volumeName: `${args.volumePrefix}-neo4j-${suffix}`, labels: args.volumeLabels, protect: args.protectVolumes },
+        args.platform,
+        { parent: this },
+      ).name;
+    this.dataVolume = volume("data");
+    this.logsVolume = volume("logs");
     const image = serviceImage(name, { image: args.config.image }, (c) => c, { parent: this });
     const spec = neo4jSpec(args.config, {
       image,
       password: this.password,
       backendNetwork: args.backendNetwork,
-      dataVolume: this.dataVolume.name,
-      logsVolume: this.logsVolume.name,
+      dataVolume: this.dataVolume,
+      logsVolume: this.logsVolume,
     });
-    this.containers = deployContainers(name, spec, args.platform, { parent: this }).containers;
-    this.registerOutputs({ uri: this.uri, dataVolume: this.dataVolume.name, logsVolume: this.logsVolume.name });
+    ({ containers: this.containers, resources: this.resources } = deployWorkload(name, spec, args.platform, { parent: this }));
+    this.registerOutputs({ uri: this.uri, dataVolume: this.dataVolume, logsVolume: this.logsVolume });
   }
 }

@@ -11,6 +11,8 @@ export interface NetworksArgs {
   // Default address for ports published on the frontend network (CIS 5.14).
   publishAddress: string;
   labels: Record<string, string>;
+  // On a Swarm: overlay networks spanning the nodes, the backend optionally encrypted (IPsec).
+  swarm?: { encryptBackend: boolean };
 }
 
 export const NETWORK_KEYS = ["backend", "frontend"] as const;
@@ -25,16 +27,23 @@ export class Networks extends pulumi.ComponentResource {
     const labels = Object.entries(args.labels).map(([label, value]) => ({ label, value }));
     this.backend = new docker.Network(
       `${name}-backend`,
-      { name: `${args.prefix}-backend`, driver: "bridge", internal: true, labels },
+      {
+        name: `${args.prefix}-backend`,
+        driver: args.swarm ? "overlay" : "bridge",
+        internal: true,
+        labels,
+        options: args.swarm?.encryptBackend ? { encrypted: "true" } : {},
+      },
       { parent: this },
     );
     this.frontend = new docker.Network(
       `${name}-frontend`,
       {
         name: `${args.prefix}-frontend`,
-        driver: "bridge",
+        driver: args.swarm ? "overlay" : "bridge",
         labels,
-        options: net.isIPv4(args.publishAddress) ? { "com.docker.network.bridge.host_binding_ipv4": args.publishAddress } : {},
+        options:
+          !args.swarm && net.isIPv4(args.publishAddress) ? { "com.docker.network.bridge.host_binding_ipv4": args.publishAddress } : {},
       },
       { parent: this },
     );

@@ -1,15 +1,20 @@
-// The whole platform on one Docker host: networks, Neo4j, data services, MCP servers and the health
-// monitor, wired from one validated configuration.
+// The whole platform on one Docker host: networks, Neo4j, data services, MCP servers, the health
+// monitor and the gateway, wired from one validated configuration.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveBuildContext } from "../config/load";
-import type { PlatformConfig } from "../config/schema";
+import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
 import { DataService } from "../data-service";
+import { Gateway } from "../gateway";
+import { Firewall } from "../firewall";
+import { firewallPlan } from "../firewall/rules";
 import { HealthMonitor } from "../health-monitor";
 import { McpServer } from "../mcp-server";
 import { Neo4j } from "../neo4j";
 import { Networks } from "../network";
+import { Verification } from "../verify";
+import { endpointsFromOutputs } from "../verify/endpoints";
 import { publicHost, url } from "./urls";
 
 export interface PlatformArgs {
@@ -33,10 +38,13 @@ export class Platform extends pulumi.ComponentResource {
   readonly dataServices: Record<string, DataService> = {};
   readonly mcpServers: Record<string, McpServer> = {};
   readonly healthMonitor?: HealthMonitor;
+  readonly gateway?: Gateway;
   readonly endpoints: Record<string, McpServerEndpoint> = {};
   readonly dashboardUrl?: string;
   readonly healthApiUrl?: string;
   readonly volumes: Record<string, pulumi.Output<string>> = {};
+  readonly firewall?: Firewall;
+  readonly verification?: Verification;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:platform:Platform", name, {}, opts);
@@ -45,14 +53,19 @@ export class Platform extends pulumi.ComponentResource {
     const prefix = `mcp-${stack}`;
     const provider = new docker.Provider(`${name}-docker`, { host: c.dockerHost }, { parent: this });
     const child = { parent: this, providers: { docker: provider } };
-    const platform = { environment: c.environment, logging: c.logging, restart: c.restart };
+    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm };
     const volumeLabels = { "dev.mcp-platform.stack": stack, "dev.mcp-platform.backup": "true" };
     const resolveContext = (context: string) => resolveBuildContext(c, context, args.projectDir);
     const secrets = Object.fromEntries(args.secretKeys.map((k) => [k, secretValue(k)]));
 
     this.networks = new Networks(
       "networks",
-      { prefix, publishAddress: c.publishAddress, labels: { "dev.mcp-platform.stack": stack } },
+      {
+        prefix,
+        publishAddress: c.publishAddress,
+        labels: { "dev.mcp-platform.stack": stack },
+        swarm: c.mode === "swarm" ? { encryptBackend: c.swarm.encryptBackend } : undefined,
+      },
       child,
     );
     const backend = this.networks.backend.name;
@@ -63,8 +76,8 @@ export class Platform extends pulumi.ComponentResource {
       { config: c.neo4j, platform, backendNetwork: backend, volumePrefix: prefix, protectVolumes: c.protectVolumes, volumeLabels },
       child,
     );
-    this.volumes["neo4j-data"] = this.neo4j.dataVolume.name;
-    this.volumes["neo4j-logs"] = this.neo4j.logsVolume.name;
+    this.volumes["neo4j-data"] = pulumi.output(this.neo4j.dataVolume);
+    this.volumes["neo4j-logs"] = pulumi.output(this.neo4j.logsVolume);
 
     const dataServiceUrls: Record<string, string> = {};
     for (const [svc, d] of Object.entries(c.dataServices)) {
@@ -76,15 +89,15 @@ export class Platform extends pulumi.ComponentResource {
       );
       this.dataServices[svc] = ds;
       dataServiceUrls[svc] = ds.url;
-      this.volumes[`${svc}-data`] = ds.dataVolume.name;
+      this.volumes[`${svc}-data`] = pulumi.output(ds.dataVolume);
     }
 
     const host = publicHost(c.publishAddress, c.dockerHost);
     for (const [svc, s] of Object.entries(c.services)) {
       if (!s.enabled) continue;
       const dependsOn: pulumi.Resource[] = [];
-      if (s.neo4j) dependsOn.push(...this.neo4j.containers);
-      for (const target of Object.values(s.uses)) dependsOn.push(...(this.dataServices[target]?.containers ?? []));
+      if (s.neo4j) dependsOn.push(...this.neo4j.resources);
+      for (const target of Object.values(s.uses)) dependsOn.push(...(this.dataServices[target]?.resources ?? []));
       const server = new McpServer(
         svc,
         {
@@ -103,12 +116,12 @@ export class Platform extends pulumi.ComponentResource {
         child,
       );
       this.mcpServers[svc] = server;
-      if (server.dataVolume) this.volumes[`${svc}-data`] = server.dataVolume.name;
+      if (server.dataVolume) this.volumes[`${svc}-data`] = pulumi.output(server.dataVolume);
       this.endpoints[svc] = {
         url: url(host, s.publishedPort, s.path),
         healthUrl: url(host, s.publishedPort, s.healthPath),
         internalUrl: server.internalUrl,
-        replicas: server.containers.length,
+        replicas: s.replicas,
       };
     }
 
@@ -121,16 +134,60 @@ export class Platform extends pulumi.ComponentResource {
           platform,
           resolveContext,
           frontendNetwork: frontend,
-          publishAddress: c.publishAddress,
           services: c.services,
           alerts: c.alerts,
-          dependsOn: Object.values(this.mcpServers).flatMap((s) => s.containers),
+          dependsOn: Object.values(this.mcpServers).flatMap((s) => s.resources),
         },
         child,
       );
       this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
       this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
     }
+
+    // The only workload that publishes host ports: every MCP server's and the monitor's.
+    if (publishedPortClaims(c).length > 0)
+      this.gateway = new Gateway(
+        "gateway",
+        {
+          config: c,
+          platform,
+          frontendNetwork: frontend,
+          dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
+        },
+        child,
+      );
+
+    // Issue 6: the published ports' allowlist on the Docker host, and the checks after every deploy.
+    if (c.firewall.enabled)
+      this.firewall = new Firewall(
+        "firewall",
+        {
+          plan: firewallPlan(c, stack),
+          dockerHost: c.dockerHost,
+          sshPrivateKey: c.firewall.sshPrivateKey ? secrets[c.firewall.sshPrivateKey] : undefined,
+        },
+        { parent: this },
+      );
+    // Nothing to check when no service is published (every server and the monitor turned off).
+    if (c.verify.enabled && (Object.keys(this.endpoints).length > 0 || this.dashboardUrl))
+      this.verification = new Verification(
+        "verify",
+        {
+          endpoints: endpointsFromOutputs({ mcpServers: this.endpoints, dashboardUrl: this.dashboardUrl }),
+          services: [
+            ...this.neo4j.resources,
+            ...Object.values(this.dataServices).flatMap((d) => d.resources),
+            ...Object.values(this.mcpServers).flatMap((m) => m.resources),
+            ...(this.healthMonitor?.resources ?? []),
+            // The endpoints it checks are the gateway's published ports.
+            ...(this.gateway?.resources ?? []),
+          ],
+          after: this.firewall ? [this.firewall.rules] : [],
+          timeoutSeconds: c.verify.timeoutSeconds,
+          projectDir: args.projectDir ?? process.cwd(),
+        },
+        { parent: this },
+      );
 
     this.registerOutputs({
       endpoints: this.endpoints,

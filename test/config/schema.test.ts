@@ -89,6 +89,14 @@ describe("platform configuration schema", () => {
     }
   });
 
+  it("gives the gateway an nginx that re-resolves upstream names (>= 1.27.3), pinned, and accepts a digest", () => {
+    const g = platformSchema.parse({}).gateway;
+    expect(g.image).toBe("nginx:1.30.0-alpine");
+    const digest = `nginx:1.30.0-alpine@sha256:${"a".repeat(64)}`;
+    expect(platformSchema.parse({ gateway: { image: digest } }).gateway.image).toBe(digest);
+    expect(g).toMatchObject({ streamTimeoutSeconds: 3600, maxFails: 3, failTimeoutSeconds: 10, dnsValidSeconds: 10 });
+  });
+
   it("knows every preset by a DNS-safe name", () => {
     for (const name of Object.keys(MCP_SERVER_PRESETS)) expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
   });
@@ -125,8 +133,30 @@ describe("config loading", () => {
     ["more restarts than CIS allows", { "mcp-platform:restart": '{"maxRetries":10}' }, /^mcp-platform:restart\.maxRetries must be at most 5/],
     ["a Neo4j heap larger than its container", { "mcp-platform:neo4j": '{"memoryMb":2048,"heapMb":2000}' }, /^mcp-platform:neo4j\.heapMb is too large/],
     ["a Docker host that is not a URL", { "mcp-platform:dockerHost": "myhost" }, /^mcp-platform:dockerHost must be a Docker host URL/],
+    ["a gateway image on the latest tag", { "mcp-platform:gateway": '{"image":"nginx:latest"}' },
+      /^mcp-platform:gateway\.image must not use the latest tag: pin a version such as nginx:1\.30\.0-alpine/],
+    ["a gateway image with no version", { "mcp-platform:gateway": '{"image":"nginx"}' },
+      /^mcp-platform:gateway\.image must be an image pinned to a version or a digest/],
+    ["a gateway stream timeout of zero", { "mcp-platform:gateway": '{"streamTimeoutSeconds":0}' },
+      /^mcp-platform:gateway\.streamTimeoutSeconds must be a positive integer \(got 0\)$/],
+    ["a misspelt gateway setting", { "mcp-platform:gateway": '{"maxFail":3}' },
+      /^mcp-platform:gateway\.maxFail is not a known setting: did you mean maxFails\?/],
+    ["swarm mode with ports bound to one address", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "127.0.0.1" },
+      /^mcp-platform:publishAddress is 127\.0\.0\.1, but Swarm cannot bind a published port to one address/],
+    ["swarm mode with an env secret and no command", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:services": '{"notes":{"image":"example/notes:1","port":9000,"publishedPort":9100,"memoryMb":64,"cpus":1,"secretEnv":{"TOKEN":"openaiApiKey"}}}' },
+      /^mcp-platform:services\.notes\.command is required in swarm mode for a server with secretEnv/],
     ["a reserved name", { "mcp-platform:dataServices": '{"neo4j":{"image":"x:1","port":1,"healthcheck":["CMD","true"],"memoryMb":64,"cpus":1,"dataVolume":{"path":"/d"}}}' },
       /^mcp-platform:dataServices\.neo4j is already the name of another service/],
+    ["a firewall source that is not a CIDR", { "mcp-platform:firewall": '{"allowFrom":["10.0.0.0/33"]}' },
+      /^mcp-platform:firewall\.allowFrom\.0 must be an IPv4 address or CIDR/],
+    ["a firewall rule for a port nothing publishes", { "mcp-platform:firewall": '{"portSources":{"9999":["10.0.0.0/8"]}}' },
+      /^mcp-platform:firewall\.portSources\.9999 is not a published port \(published: 8080, 8082, 8084, 8083\)/],
+    ["a firewall on a Docker host it cannot run commands on", { "mcp-platform:dockerHost": "tcp://10.0.0.5:2376" },
+      /^mcp-platform:firewall\.enabled needs a Docker host it can run iptables on/],
+    ["a firewall SSH key that is not set", { "mcp-platform:dockerHost": "ssh://deploy@docker.example.com", "mcp-platform:firewall": '{"sshPrivateKey":"dockerHostSshKey"}' },
+      /^mcp-platform:dockerHostSshKey is a required secret \(for firewall\.sshPrivateKey\) and is not set: pulumi config set --secret dockerHostSshKey < path\/to\/id_ed25519$/],
+    ["a firewall interface name with a space", { "mcp-platform:firewall": '{"externalInterface":"eth 0"}' },
+      /^mcp-platform:firewall\.externalInterface must be a network interface name/],
   ];
   it.each(broken)("rejects %s, naming the key", (_what, raw, message) => {
     const found = problems(raw);

@@ -11,6 +11,8 @@ export interface DeclaredResource {
   // Inputs as the engine receives them; secret values are wrapped (see isSecretValue).
   inputs: Record<string, unknown>;
   urn: string;
+  // Names of the resources it depends on (dependsOn and inputs taken from other resources).
+  dependsOn: string[];
 }
 
 export interface Evaluation {
@@ -77,11 +79,13 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   };
   pulumi.runtime.setAllConfig(config, Object.keys(secrets));
   const resources: DeclaredResource[] = [];
+  const dependencies = new Map<string, string[]>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}` });
+        const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn });
         return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, reveal(inputs) as Record<string, unknown>) } };
       },
       call(args) {
@@ -92,6 +96,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     stack,
     opts.preview ?? false,
   );
+  recordDependencies(dependencies);
   const cwd = process.cwd();
   process.chdir(ROOT);
   try {
@@ -106,6 +111,22 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   }
 }
 
+// The mocks' newResource does not see a resource's dependencies; the registration request does. Mock URNs
+// end in `::<name>`.
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+}
+function recordDependencies(into: Map<string, string[]>): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    into.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)));
+    return register(req, cb);
+  };
+}
+
 async function resolve(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) return new Promise((res) => value.apply((v) => res(v)));
   if (Array.isArray(value)) return Promise.all(value.map(resolve));
@@ -114,11 +135,14 @@ async function resolve(value: unknown): Promise<unknown> {
   return value;
 }
 
+// Registrations outlive the outputs that do not depend on them: wait until none has arrived for 3 ticks.
 async function settle(resources: DeclaredResource[]): Promise<void> {
-  let last = -1;
-  while (last !== resources.length) {
+  let stable = 0;
+  let last = resources.length;
+  while (stable < 3) {
+    await new Promise((r) => setTimeout(r, 10));
+    stable = resources.length === last ? stable + 1 : 0;
     last = resources.length;
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -2,7 +2,10 @@
 import { expect, it } from "vitest";
 import type { Evaluation } from "../harness/program";
 import { isSecretValue, reveal } from "../harness/program";
-import { FAKE_SECRETS } from "../harness/stack-files";
+import { FAKE_SECRETS, stackConfig } from "../harness/stack-files";
+import { parseConfig } from "../../components/config/load";
+import { publishedPortClaims } from "../../components/config/schema";
+import { gatewayConf } from "../../components/gateway/spec";
 
 export const CONTAINER = "docker:index/container:Container";
 export const VOLUME = "docker:index/volume:Volume";
@@ -21,9 +24,9 @@ export function replicasOf(ev: Evaluation, service: string) {
 }
 
 export function itDeclaresThePlatform(ev: () => Evaluation) {
-  it("declares every service: Neo4j, the three MCP servers and the health monitor", () => {
+  it("declares every service: Neo4j, the three MCP servers, the health monitor and the gateway", () => {
     const services = new Set(serviceContainers(ev()).map((c) => label(c, "service")));
-    expect([...services].sort()).toEqual(["gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
+    expect([...services].sort()).toEqual(["gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
   });
 
   it("gives every container limits, rotated logs, a healthcheck, a restart policy and hardening", () => {
@@ -133,5 +136,55 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
     const components = ev().resources.filter((r) => r.type.startsWith("mcp-platform:"));
     for (const c of components) expect(c.type).toMatch(/^mcp-platform:[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
     expect(components.length).toBeGreaterThanOrEqual(7);
+  });
+}
+
+// The gateway publishes every host port; replicas are chained so an update replaces one at a time.
+export function itPublishesThroughTheGateway(stack: string, ev: () => Evaluation) {
+  const { config } = parseConfig({ ...stackConfig(stack), ...FAKE_SECRETS }, (k) => k in FAKE_SECRETS, () => true);
+  const ports = (c: { inputs: Inputs }) => (reveal(c.inputs.ports) ?? []) as { internal: number; external: number; ip: string }[];
+
+  it("publishes host ports from the gateway alone: exactly publishedPortClaims, bound to publishAddress", () => {
+    const publishers = serviceContainers(ev()).filter((c) => ports(c).length > 0);
+    expect(publishers.map((c) => label(c, "component"))).toEqual(["gateway"]);
+    const expected = publishedPortClaims(config).map(([p]) => ({ internal: p, external: p, ip: config.publishAddress, protocol: "tcp" }));
+    expect(ports(publishers[0]!)).toEqual(expected);
+    expect(ports(replicasOf(ev(), "health-monitor")[0]!)).toEqual([]);
+  });
+
+  it("chains each MCP server's replicas in order, each created with wait: true on its healthcheck", () => {
+    for (const [name, s] of Object.entries(config.services).filter(([, s]) => s.enabled)) {
+      const replicas = replicasOf(ev(), name);
+      expect(replicas.map((r) => r.name)).toEqual(Array.from({ length: s.replicas }, (_, i) => `${name}-${i + 1}`));
+      replicas.forEach((r, i) => {
+        expect(r.inputs.wait, r.name).toBe(true);
+        expect((r.inputs.healthcheck as Inputs).tests, r.name).toBeInstanceOf(Array);
+        const onReplicas = r.dependsOn.filter((d) => /^.+-\d+$/.test(d) && d.startsWith(`${name}-`));
+        expect(onReplicas, r.name).toEqual(i === 0 ? [] : [`${name}-${i}`]);
+      });
+    }
+  });
+
+  it("gives each replica its own alias next to the service's, and lists every replica in the gateway's upstream", () => {
+    const [gateway] = serviceContainers(ev(), "gateway");
+    const conf = (reveal(gateway!.inputs.uploads) as Inputs[])[0]!.content as string;
+    expect(conf).toBe(gatewayConf(config));
+    for (const [name, s] of Object.entries(config.services).filter(([, s]) => s.enabled)) {
+      replicasOf(ev(), name).forEach((r, i) => {
+        const frontend = (reveal(r.inputs.networksAdvanced) as { aliases: string[] }[])[0]!;
+        expect(frontend.aliases, r.name).toEqual([name, `${name}-${i + 1}`]);
+        expect(conf).toContain(`server ${name}-${i + 1}:${s.port} `);
+      });
+    }
+  });
+
+  it("runs the gateway hardened: nginx's own user, read-only root, no capabilities, after the services it proxies", () => {
+    const [gateway] = serviceContainers(ev(), "gateway");
+    const i = reveal(gateway!.inputs) as Inputs;
+    expect([i.user, i.readOnly, i.entrypoints]).toEqual(["101:101", true, ["nginx"]]);
+    expect(i.capabilities).toEqual({ drops: ["ALL"], adds: [] });
+    expect(Object.keys(i.tmpfs as Inputs)).toEqual(["/tmp"]);
+    const proxied = [...serviceContainers(ev(), "mcp-server"), ...serviceContainers(ev(), "health-monitor")].map((c) => c.name);
+    expect(gateway!.dependsOn).toEqual(expect.arrayContaining(proxied));
   });
 }

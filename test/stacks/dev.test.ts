@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, reveal, type Evaluation } from "../harness/program";
-import { VOLUME, itDeclaresThePlatform, replicasOf, serviceContainers } from "./declared";
+import { VOLUME, itDeclaresThePlatform, itPublishesThroughTheGateway, replicasOf, serviceContainers } from "./declared";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -9,6 +9,7 @@ beforeAll(async () => {
 
 describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
   itDeclaresThePlatform(() => ev);
+  itPublishesThroughTheGateway("dev", () => ev);
 
   it("runs one replica of each MCP server", () => {
     for (const s of ["gmail", "graphiti", "rag"]) expect(replicasOf(ev, s), s).toHaveLength(1);
@@ -31,5 +32,9 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
 
   it("does not protect volumes", () => {
     expect(ev.byType(VOLUME)).toHaveLength(4);
+  });
+
+  it("leaves the firewall off (ports on loopback) but verifies every deploy", () => {
+    expect(ev.byType("command:local:Command").map((c) => c.name)).toEqual(["verify-checks"]);
   });
 });

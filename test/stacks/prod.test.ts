@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, reveal, type Evaluation } from "../harness/program";
-import { itDeclaresThePlatform, replicasOf, serviceContainers } from "./declared";
+import { itDeclaresThePlatform, itPublishesThroughTheGateway, replicasOf, serviceContainers } from "./declared";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -9,6 +9,7 @@ beforeAll(async () => {
 
 describe("the prod stack, evaluated from Pulumi.prod.yaml under mocks", () => {
   itDeclaresThePlatform(() => ev);
+  itPublishesThroughTheGateway("prod", () => ev);
 
   it("runs at least two replicas of each MCP server, chained so they are replaced one at a time", () => {
     for (const s of ["gmail", "graphiti", "rag"]) {
@@ -32,5 +33,12 @@ describe("the prod stack, evaluated from Pulumi.prod.yaml under mocks", () => {
     expect(neo4j!.inputs.memory).toBe(4096);
     expect(reveal(neo4j!.inputs.envs)).toContain("NEO4J_server_memory_heap_max__size=1638m");
     expect(Math.max(...serviceContainers(ev, "mcp-server").map((c) => c.inputs.memory as number))).toBeGreaterThanOrEqual(1024);
+  });
+
+  it("filters the published ports in DOCKER-USER on the Docker host, from anywhere by default, and verifies every deploy", () => {
+    const commands = ev.byType("command:local:Command").map((c) => c.name).sort();
+    expect(commands).toEqual(["firewall-docker-user", "verify-checks"]);
+    const fw = reveal(ev.byType("command:local:Command").find((c) => c.name === "firewall-docker-user")!.inputs) as { create: string };
+    expect(fw.create).toContain("'apply' 'DOCKER-USER' 'eth0' 'mcp-platform:prod' 'any' '8080=0.0.0.0/0' '8082=0.0.0.0/0' '8084=0.0.0.0/0' '8083=0.0.0.0/0'");
   });
 });

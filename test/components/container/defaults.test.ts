@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { containerArgs, envEntries, logOptions, uploadDirectories } from "../../../components/container/defaults";
 import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
 import { replicaName, volumeInitArgs } from "../../../components/container/workload";
+import { platformDefaults } from "../../harness/fixtures";
 
-const platform = { environment: "dev" as const, logging: { maxSize: "10m", maxFile: 3 }, restart: { policy: "on-failure" as const, maxRetries: 5 } };
+const platform = platformDefaults();
 
 function spec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
   return {
@@ -73,6 +74,12 @@ describe("shared container defaults", () => {
   it("joins only the platform's networks, by alias", () => {
     expect(args.networksAdvanced).toEqual([{ name: "front", aliases: ["svc"] }]);
     expect(args.networkMode).toBeUndefined();
+  });
+
+  it("gives each replica its own alias next to the shared one where the spec asks for it", () => {
+    const s = spec({ networks: [{ network: "frontend", networkName: "front", aliases: ["svc"], replicaAliases: true }] });
+    expect(containerArgs(s, platform, 2).networksAdvanced).toEqual([{ name: "front", aliases: ["svc", "svc-2"] }]);
+    expect(containerArgs(s, platform).networksAdvanced).toEqual([{ name: "front", aliases: ["svc"] }]);
   });
 
   it("binds published ports to the configured interface", () => {

@@ -61,6 +61,11 @@ describe("MCP server", () => {
     expect(mcpServerSpec("gmail", config.services.gmail!, inputs).networks.map((n) => n.network)).toEqual(["frontend"]);
   });
 
+  it("asks for per-replica aliases on the frontend only, where the gateway reaches each replica", () => {
+    const nets = mcpServerSpec("graphiti", config.services.graphiti!, inputs).networks;
+    expect(nets.map((n) => [n.network, n.replicaAliases ?? false])).toEqual([["frontend", true], ["backend", false]]);
+  });
+
   it("publishes nothing itself and checks its health on its health path", () => {
     const spec = mcpServerSpec("graphiti", config.services.graphiti!, inputs);
     expect(spec.ports).toEqual([]);

@@ -1,0 +1,196 @@
+// Swarm mode: the same WorkloadSpec becomes a docker.Service, with secrets as docker.Secret files,
+// config files as docker.ServiceConfig, and rolling updates that start a new task before stopping the
+// old one and roll back on failure.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { labels, logOptions, type PlatformDefaults } from "./defaults";
+import type { WorkloadSpec } from "./spec";
+
+export interface SwarmSettings {
+  // Node label that marks the node holding the stateful volumes: `node.labels.<label> == true`.
+  stateNodeLabel: string;
+}
+
+// Where a secret or config file is mounted in the task.
+export const SECRETS_DIR = "/run/secrets";
+export const SECRET_ENV_SHIM = "/run/mcp-platform/secret-env.sh";
+export const SECRET_ENV_SHIM_SOURCE = path.join(__dirname, "secret-env.sh");
+
+// Secret env an image reads from a file on its own, by the image's `_FILE` convention.
+const NATIVE_FILE_ENV: Record<string, string> = { NEO4J_AUTH: "NEO4J_AUTH_FILE" };
+
+export function secretFileName(spec: Pick<WorkloadSpec, "service">, envName: string): string {
+  return `${SECRETS_DIR}/${spec.service}-${envName.toLowerCase().replace(/_/g, "-")}`;
+}
+
+export interface SwarmFile {
+  // Resource name suffix and mount path.
+  key: string;
+  path: string;
+  content: pulumi.Input<string>;
+  secret: boolean;
+  mode: number;
+}
+
+// Every file the task needs: secret env as secret files, uploaded files, and the entrypoint shim for
+// images that read secrets only from env.
+export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Record<string, string>; entrypoint?: string[] } {
+  const files: SwarmFile[] = [];
+  const env: Record<string, string> = {};
+  const shimmed: string[] = [];
+  for (const [name, value] of Object.entries(spec.secretEnv)) {
+    const file = secretFileName(spec, name);
+    files.push({ key: `env-${name.toLowerCase()}`, path: file, content: value, secret: true, mode: 0o400 });
+    const native = NATIVE_FILE_ENV[name];
+    if (native) env[native] = file;
+    else shimmed.push(`${name}=${file}`);
+  }
+  for (const f of spec.files)
+    files.push({ key: `file-${path.posix.basename(f.path)}`, path: f.path, content: f.content, secret: f.secret, mode: f.secret ? 0o400 : 0o444 });
+  if (shimmed.length === 0) return { files, env };
+  if (!spec.command?.length)
+    throw new Error(`${spec.service}: swarm mode needs the service's command to pass secrets from files (set command in its config)`);
+  env.MCP_PLATFORM_SECRET_ENV = shimmed.sort().join(" ");
+  files.push({ key: "secret-env-shim", path: SECRET_ENV_SHIM, content: fs.readFileSync(SECRET_ENV_SHIM_SOURCE, "utf8"), secret: false, mode: 0o555 });
+  return { files, env, entrypoint: ["/bin/sh", SECRET_ENV_SHIM] };
+}
+
+export function stateNodeConstraint(swarm: SwarmSettings): string {
+  return `node.labels.${swarm.stateNodeLabel} == true`;
+}
+
+const nanoCpus = (cpus: number) => Math.round(cpus * 1e9);
+const bytes = (mb: number) => mb * 1024 * 1024;
+
+function uidGid(user: string | undefined): { fileUid?: string; fileGid?: string } {
+  if (!user) return {};
+  const [uid, gid] = user.split(":");
+  return { fileUid: uid, fileGid: gid ?? uid };
+}
+
+export function serviceArgs(
+  spec: WorkloadSpec,
+  platform: PlatformDefaults,
+  swarm: SwarmSettings,
+  refs: { secrets: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[]; configs: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[] },
+): docker.ServiceArgs {
+  const { env, entrypoint } = swarmFiles(spec);
+  const labelList = Object.entries(labels(spec, platform.environment)).map(([label, value]) => ({ label, value }));
+  const owner = uidGid(spec.user);
+  return {
+    labels: labelList,
+    mode: { replicated: { replicas: spec.stateful ? 1 : spec.replicas } },
+    taskSpec: {
+      containerSpec: {
+        image: spec.image,
+        commands: entrypoint ?? spec.entrypoint,
+        args: spec.command,
+        user: spec.user,
+        // Plain env only: secrets arrive as files (env holds at most their paths).
+        env: Object.fromEntries(
+          [...Object.entries(spec.env), ...Object.entries(env)].map(([k, v]) => [k, v] as [string, pulumi.Input<string>]),
+        ),
+        labels: labelList,
+        readOnly: spec.readOnlyRootFilesystem,
+        init: true,
+        capDrops: ["ALL"],
+        capAdds: spec.capAdd.map((c) => c.capability),
+        mounts: [
+          ...spec.volumes.map((v) => ({ type: "volume", source: v.volumeName, target: v.path, readOnly: v.readOnly })),
+          ...(spec.readOnlyRootFilesystem || spec.tmpfs.length
+            ? spec.tmpfs.map((t) => ({ type: "tmpfs", target: t, tmpfsOptions: { sizeBytes: bytes(64), mode: 0o1777 } }))
+            : []),
+        ],
+        healthcheck: {
+          tests: spec.healthcheck.test,
+          interval: `${spec.healthcheck.intervalSeconds}s`,
+          timeout: `${spec.healthcheck.timeoutSeconds}s`,
+          retries: spec.healthcheck.retries,
+          startPeriod: `${spec.healthcheck.startPeriodSeconds}s`,
+        },
+        secrets: refs.secrets.map((s) => ({ secretId: s.id, secretName: s.name, fileName: s.file.path, fileMode: s.file.mode, ...owner })),
+        configs: refs.configs.map((c) => ({ configId: c.id, configName: c.name, fileName: c.file.path, fileMode: c.file.mode, ...owner })),
+        stopGracePeriod: "30s",
+      },
+      resources: {
+        limits: { memoryBytes: bytes(spec.memoryMb), nanoCpus: nanoCpus(spec.cpus) },
+        reservation: { memoryBytes: bytes(spec.memoryReservationMb), nanoCpus: nanoCpus(Math.min(spec.cpus, spec.cpus / 2)) },
+      },
+      restartPolicy: spec.oneShot
+        ? { condition: "none" }
+        : {
+            condition: platform.restart.policy === "on-failure" ? "on-failure" : "any",
+            maxAttempts: platform.restart.policy === "on-failure" ? platform.restart.maxRetries : undefined,
+            delay: "5s",
+            window: "120s",
+          },
+      // Services with volumes run where their volumes are, the node labelled for state: a local volume
+      // exists on one node, and two nodes would each get an empty copy of their own.
+      placement: spec.volumes.length ? { constraints: [stateNodeConstraint(swarm)] } : undefined,
+      logDriver: { name: "json-file", options: logOptions(platform.logging) },
+      networksAdvanceds: spec.networks.map((n) => ({ name: n.networkName, aliases: n.aliases })),
+    },
+    // Zero-downtime updates: one task at a time, the new one started and healthy before the old stops;
+    // a task failing within the monitor window rolls the whole update back. A stateful service cannot
+    // run two tasks on one volume, so it stops first.
+    updateConfig: {
+      parallelism: 1,
+      order: spec.stateful ? "stop-first" : "start-first",
+      failureAction: "rollback",
+      monitor: "30s",
+      delay: "5s",
+      maxFailureRatio: "0",
+    },
+    rollbackConfig: {
+      parallelism: 1,
+      order: spec.stateful ? "stop-first" : "start-first",
+      failureAction: "pause",
+      monitor: "30s",
+      maxFailureRatio: "0",
+    },
+    endpointSpec: spec.ports.length
+      ? {
+          // Host mode: the routing mesh would replace the client's address with its own, breaking per-client
+          // rate limits and client-IP affinity; and Swarm cannot bind a published port to one IP either way.
+          ports: spec.ports.map((p) => ({ targetPort: p.internal, publishedPort: p.published, publishMode: "host", protocol: "tcp" })),
+        }
+      : undefined,
+  };
+}
+
+export interface DeployedService {
+  service: docker.Service;
+  secrets: docker.Secret[];
+  configs: docker.ServiceConfig[];
+}
+
+export function deployService(
+  name: string,
+  spec: WorkloadSpec,
+  platform: PlatformDefaults,
+  swarm: SwarmSettings,
+  opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] },
+): DeployedService {
+  const { files } = swarmFiles(spec);
+  const labelList = Object.entries(labels(spec, platform.environment)).map(([label, value]) => ({ label, value }));
+  const secrets: { res: docker.Secret; file: SwarmFile }[] = [];
+  const configs: { res: docker.ServiceConfig; file: SwarmFile }[] = [];
+  for (const f of files) {
+    // Secrets and configs are immutable in Swarm: unnamed, so a change creates a new one before the old goes.
+    const data = pulumi.output(f.content).apply((c) => Buffer.from(c).toString("base64"));
+    if (f.secret)
+      secrets.push({ res: new docker.Secret(`${name}-${f.key}`, { data: pulumi.secret(data), labels: labelList }, { parent: opts.parent }), file: f });
+    else configs.push({ res: new docker.ServiceConfig(`${name}-${f.key}`, { data }, { parent: opts.parent }), file: f });
+  }
+  const service = new docker.Service(
+    name,
+    serviceArgs(spec, platform, swarm, {
+      secrets: secrets.map((s) => ({ id: s.res.id, name: s.res.name, file: s.file })),
+      configs: configs.map((c) => ({ id: c.res.id, name: c.res.name, file: c.file })),
+    }),
+    { parent: opts.parent, dependsOn: opts.dependsOn },
+  );
+  return { service, secrets: secrets.map((s) => s.res), configs: configs.map((c) => c.res) };
+}

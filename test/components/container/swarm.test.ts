@@ -1,0 +1,122 @@
+import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
+import { platformDefaults } from "../../harness/fixtures";
+import { SECRET_ENV_SHIM, SECRET_ENV_SHIM_SOURCE, serviceArgs, swarmFiles } from "../../../components/container/swarm";
+
+const platform = platformDefaults({ environment: "prod", mode: "swarm" });
+
+function spec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
+  return {
+    service: "graphiti",
+    component: "mcp-server",
+    image: "sha256:abc",
+    command: ["/app/mcp/.venv/bin/python", "main.py"],
+    user: "1000:1000",
+    replicas: 3,
+    memoryMb: 512,
+    memoryReservationMb: 256,
+    cpus: 1,
+    env: { A: "1" },
+    secretEnv: { OPENAI_API_KEY: pulumi.secret("sk") },
+    files: [],
+    volumes: [],
+    readOnlyRootFilesystem: true,
+    tmpfs: ["/tmp"],
+    capAdd: [],
+    networks: [{ network: "frontend", networkName: "front", aliases: ["graphiti"] }],
+    ports: [],
+    healthcheck: healthcheck(["CMD", "true"]),
+    stateful: false,
+    ...over,
+  };
+}
+const noRefs = { secrets: [], configs: [] };
+type Obj = Record<string, unknown>;
+
+describe("a workload on Docker Swarm", () => {
+  it("runs the configured replicas with limits and reservations", () => {
+    const a = serviceArgs(spec(), platform, platform.swarm, noRefs);
+    expect(a.mode).toEqual({ replicated: { replicas: 3 } });
+    const task = a.taskSpec as unknown as Obj;
+    expect(task.resources).toEqual({
+      limits: { memoryBytes: 512 * 1024 * 1024, nanoCpus: 1e9 },
+      reservation: { memoryBytes: 256 * 1024 * 1024, nanoCpus: 5e8 },
+    });
+    expect(task.restartPolicy).toMatchObject({ condition: "on-failure", maxAttempts: 5 });
+  });
+
+  it("starts the new task before stopping the old one, and rolls back a failed update", () => {
+    const a = serviceArgs(spec(), platform, platform.swarm, noRefs);
+    expect(a.updateConfig).toMatchObject({ parallelism: 1, order: "start-first", failureAction: "rollback", monitor: "30s" });
+    expect(a.rollbackConfig).toMatchObject({ parallelism: 1, order: "start-first" });
+  });
+
+  it("stops a stateful task first (two tasks cannot share its volume) and places it on the state node", () => {
+    const a = serviceArgs(
+      spec({ stateful: true, volumes: [{ volume: "neo4j-data", volumeName: "mcp-prod-neo4j-data", path: "/data", readOnly: false }] }),
+      platform,
+      platform.swarm,
+      noRefs,
+    );
+    expect(a.mode).toEqual({ replicated: { replicas: 1 } });
+    expect(a.updateConfig).toMatchObject({ order: "stop-first" });
+    expect((a.taskSpec as unknown as Obj).placement).toEqual({ constraints: ["node.labels.mcp-platform.state == true"] });
+  });
+
+  it("passes secrets as files only: the env names the file, never the value", () => {
+    const { files, env, entrypoint } = swarmFiles(spec());
+    expect(files.filter((f) => f.secret).map((f) => [f.path, f.mode])).toEqual([["/run/secrets/graphiti-openai-api-key", 0o400]]);
+    expect(env).toEqual({ MCP_PLATFORM_SECRET_ENV: "OPENAI_API_KEY=/run/secrets/graphiti-openai-api-key" });
+    expect(entrypoint).toEqual(["/bin/sh", SECRET_ENV_SHIM]);
+    const container = (serviceArgs(spec(), platform, platform.swarm, noRefs).taskSpec as unknown as Obj).containerSpec as Obj;
+    expect(container.env).not.toHaveProperty("OPENAI_API_KEY");
+    expect(container.args).toEqual(["/app/mcp/.venv/bin/python", "main.py"]);
+  });
+
+  it("uses Neo4j's own NEO4J_AUTH_FILE instead of the shim", () => {
+    const { env, entrypoint } = swarmFiles(spec({ service: "neo4j", secretEnv: { NEO4J_AUTH: pulumi.secret("neo4j/x") }, command: undefined }));
+    expect(env).toEqual({ NEO4J_AUTH_FILE: "/run/secrets/neo4j-neo4j-auth" });
+    expect(entrypoint).toBeUndefined();
+  });
+
+  it("refuses a secret env it cannot deliver without the service's command", () => {
+    expect(() => swarmFiles(spec({ command: undefined }))).toThrow(/swarm mode needs the service's command/);
+  });
+
+  it("publishes in host mode, keeping the client's address for rate limits and affinity", () => {
+    const a = serviceArgs(spec({ ports: [{ internal: 8080, published: 8080, address: "0.0.0.0" }] }), platform, platform.swarm, noRefs);
+    expect(a.endpointSpec).toEqual({ ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host", protocol: "tcp" }] });
+  });
+
+  it("hardens the task like a host container", () => {
+    const c = (serviceArgs(spec(), platform, platform.swarm, noRefs).taskSpec as unknown as Obj).containerSpec as Obj;
+    expect([c.readOnly, c.init, c.capDrops, c.user]).toEqual([true, true, ["ALL"], "1000:1000"]);
+    expect(c.mounts).toEqual([{ type: "tmpfs", target: "/tmp", tmpfsOptions: { sizeBytes: 64 * 1024 * 1024, mode: 0o1777 } }]);
+  });
+});
+
+describe("the secret-env entrypoint shim", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shim-"));
+  fs.writeFileSync(path.join(dir, "key"), "sk-from-file");
+
+  it("reads each named file into its variable and runs the command", () => {
+    const out = execFileSync("sh", [SECRET_ENV_SHIM_SOURCE, "sh", "-c", 'printf "%s|%s" "$OPENAI_API_KEY" "${MCP_PLATFORM_SECRET_ENV:-unset}"'], {
+      env: { PATH: process.env.PATH, MCP_PLATFORM_SECRET_ENV: `OPENAI_API_KEY=${path.join(dir, "key")}` },
+    }).toString();
+    expect(out).toBe("sk-from-file|unset");
+  });
+
+  it("fails, naming the variable, when a secret file is missing", () => {
+    expect(() =>
+      execFileSync("sh", [SECRET_ENV_SHIM_SOURCE, "true"], {
+        env: { PATH: process.env.PATH, MCP_PLATFORM_SECRET_ENV: `TOKEN=${path.join(dir, "absent")}` },
+        stdio: "pipe",
+      }),
+    ).toThrow(/for TOKEN is missing or unreadable/);
+  });
+});

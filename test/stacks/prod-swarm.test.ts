@@ -1,0 +1,114 @@
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { evaluateStack, isSecretValue, reveal, type DeclaredResource, type Evaluation } from "../harness/program";
+import { FAKE_SECRETS } from "../harness/stack-files";
+
+const SERVICE = "docker:index/service:Service";
+type Obj = Record<string, unknown>;
+const label = (r: DeclaredResource, key: string) =>
+  (reveal(r.inputs.labels) as { label: string; value: string }[] | undefined)?.find((l) => l.label === key)?.value;
+
+let host: Evaluation;
+let swarm: Evaluation;
+beforeAll(async () => {
+  host = await evaluateStack("prod");
+  // A second evaluation in this process: re-import index.ts with Swarm mode switched on by a setting.
+  vi.resetModules();
+  swarm = await evaluateStack("prod", { config: { "mcp-platform:mode": "swarm" } });
+});
+
+const services = (ev: Evaluation) => ev.byType(SERVICE).filter((s) => label(s, "component") !== "volume-init");
+const byService = (ev: Evaluation, name: string) => services(ev).find((s) => label(s, "service") === name)!;
+const task = (s: DeclaredResource) => reveal(s.inputs.taskSpec) as Obj;
+const container = (s: DeclaredResource) => task(s).containerSpec as Obj;
+
+describe("the prod stack in swarm mode", () => {
+  it("declares every service as a docker.Service and no container", () => {
+    expect(swarm.byType("docker:index/container:Container")).toEqual([]);
+    expect(services(swarm).map((s) => label(s, "service")).sort()).toEqual(["gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
+  });
+
+  it("gives stateless services rolling start-first updates with rollback", () => {
+    for (const name of ["gmail", "graphiti", "rag"]) {
+      const s = byService(swarm, name);
+      expect(s.inputs.updateConfig, name).toMatchObject({ order: "start-first", failureAction: "rollback", parallelism: 1 });
+      expect(s.inputs.rollbackConfig, name).toMatchObject({ order: "start-first" });
+    }
+  });
+
+  it("places Neo4j on the node labelled for state, one replica", () => {
+    const neo4j = byService(swarm, "neo4j");
+    expect(neo4j.inputs.mode).toEqual({ replicated: { replicas: 1 } });
+    expect((task(neo4j).placement as Obj).constraints).toEqual(["node.labels.mcp-platform.state == true"]);
+  });
+
+  it("mounts the Neo4j password, the OpenAI key and the Gmail OAuth keys as Swarm secrets, never in env", () => {
+    const secrets = swarm.byType("docker:index/secret:Secret");
+    expect(secrets.length).toBeGreaterThanOrEqual(3);
+    for (const s of secrets) expect(isSecretValue(s.inputs.data), s.name).toBe(true);
+    const values = [...Object.values(FAKE_SECRETS), "generated-neo4j-password"];
+    for (const s of services(swarm)) {
+      const env = (container(s).env ?? {}) as Record<string, string>;
+      for (const [k, v] of Object.entries(env)) for (const secret of values) expect(v.includes(secret), `${label(s, "service")} ${k}`).toBe(false);
+    }
+    expect(container(byService(swarm, "neo4j")).env).toMatchObject({ NEO4J_AUTH_FILE: "/run/secrets/neo4j-neo4j-auth" });
+    const gmailSecrets = (container(byService(swarm, "gmail")).secrets as Obj[]).map((s) => s.fileName);
+    expect(gmailSecrets).toContain("/app/config/gcp-oauth.keys.json");
+  });
+
+  it("passes config files as docker.ServiceConfig", () => {
+    const monitor = byService(swarm, "health-monitor");
+    expect((container(monitor).configs as Obj[]).map((c) => c.fileName)).toContain("/app/config/monitor.json");
+    expect(swarm.byType("docker:index/serviceConfig:ServiceConfig").length).toBeGreaterThan(0);
+  });
+
+  it("uses overlay networks, the backend internal and encrypted", () => {
+    const nets = swarm.byType("docker:index/network:Network");
+    expect(nets.map((n) => n.inputs.driver)).toEqual(["overlay", "overlay"]);
+    const backend = nets.find((n) => n.inputs.internal)!;
+    expect(backend.inputs.options).toEqual({ encrypted: "true" });
+  });
+
+  it("declares no volume resources: Docker creates them on the state node, and destroy cannot delete them", () => {
+    expect(swarm.byType("docker:index/volume:Volume")).toEqual([]);
+  });
+});
+
+describe("one model, two engines", () => {
+  const hostFacts = (ev: Evaluation) => {
+    const containers = ev.byType("docker:index/container:Container").filter((c) => label(c, "component") !== "volume-init");
+    const out: Record<string, { replicas: number; memoryMb: number; cpus: number; ports: number[] }> = {};
+    for (const c of containers) {
+      const name = label(c, "service")!;
+      const ports = ((reveal(c.inputs.ports) ?? []) as { external: number }[]).map((p) => p.external);
+      const prev = out[name];
+      out[name] = { replicas: (prev?.replicas ?? 0) + 1, memoryMb: c.inputs.memory as number, cpus: Number(c.inputs.cpus), ports: [...(prev?.ports ?? []), ...ports] };
+    }
+    for (const v of Object.values(out)) v.ports = [...new Set(v.ports)].sort();
+    return out;
+  };
+  const swarmFacts = (ev: Evaluation) => {
+    const out: Record<string, { replicas: number; memoryMb: number; cpus: number; ports: number[] }> = {};
+    for (const s of services(ev)) {
+      const limits = (task(s).resources as { limits: { memoryBytes: number; nanoCpus: number } }).limits;
+      const ports = (((reveal(s.inputs.endpointSpec) as Obj | undefined)?.ports ?? []) as { publishedPort: number }[]).map((p) => p.publishedPort);
+      out[label(s, "service")!] = {
+        replicas: (s.inputs.mode as { replicated: { replicas: number } }).replicated.replicas,
+        memoryMb: limits.memoryBytes / 1024 / 1024,
+        cpus: limits.nanoCpus / 1e9,
+        ports: ports.sort(),
+      };
+    }
+    return out;
+  };
+
+  it("declares the same services, replica counts, limits and published ports in host and swarm mode", () => {
+    expect(Object.keys(hostFacts(host)).length).toBe(6);
+    expect(swarmFacts(swarm)).toEqual(hostFacts(host));
+  });
+
+  it("verifies the deploy after every Swarm service (their ids are among the checks' triggers)", () => {
+    const verify = swarm.byType("command:local:Command").find((c) => c.name === "verify-checks")!;
+    const triggers = reveal(verify.inputs.triggers) as unknown[];
+    for (const s of services(swarm)) expect(triggers, s.name).toContain(`${s.name}-id`);
+  });
+});
