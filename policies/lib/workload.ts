@@ -142,6 +142,19 @@ export function networkNames(w: Workload): string[] {
   return nets.map((n) => text(field(n, "name")) ?? text(field(n, "id"))).filter((s): s is string => s !== undefined);
 }
 
+// Every name other workloads reach it by: its `service` label and its network aliases (replica aliases
+// such as gmail-1 included).
+export function networkAliases(w: Workload): string[] {
+  const nets = w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds"));
+  return nets.flatMap((n) => strings(field(n, "aliases")));
+}
+
+// Swarm configs a service mounts, by config name (their content lives in docker.ServiceConfig resources).
+export function serviceConfigRefs(w: Workload): { name?: string; file?: string }[] {
+  if (w.kind === "container") return [];
+  return list(field(spec(w), "configs")).map((c) => ({ name: text(field(c, "configName")), file: text(field(c, "fileName")) }));
+}
+
 export interface PublishedPort {
   internal?: number;
   external?: number;

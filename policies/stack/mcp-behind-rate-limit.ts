@@ -2,8 +2,8 @@ import { UNKNOWN, stackPolicy } from "../lib/check";
 import { runbook } from "../lib/meta";
 import { all, hostOf, limitZones, listenPorts, parseNginx, proxyPasses, upstreams, type Directive } from "../lib/nginx";
 import { reportAdvisory } from "../lib/sdk";
-import { byComponent, stackWorkloads } from "../lib/stack";
-import { ports, uploads } from "../lib/workload";
+import { byComponent, reachableNames, stackWorkloads, workloadFiles } from "../lib/stack";
+import { ports } from "../lib/workload";
 
 export const mcpBehindRateLimit = stackPolicy<object>({
   name: "mcp-behind-rate-limit",
@@ -30,26 +30,31 @@ export const mcpBehindRateLimit = stackPolicy<object>({
       );
       return;
     }
-    const names = [...new Set(servers.map((s) => s.labels.service ?? s.resource.name))];
+    // Each MCP server (by service label) and every name the gateway may reach its replicas by.
+    const names = new Map<string, Set<string>>();
+    for (const s of servers) {
+      const service = s.labels.service ?? s.resource.name;
+      names.set(service, new Set([...(names.get(service) ?? []), ...reachableNames(s, read)]));
+    }
     for (const g of gateways) {
       const gname = g.labels.service ?? g.resource.name;
       const ps = read(`ports of gateway ${g.resource.name}`, () => ports(g.workload));
       if (ps !== UNKNOWN && ps.length === 0)
         report(`The gateway ${gname} publishes no port, so MCP clients can't reach the servers through it. Publish each server's publishedPort on the gateway.`, g.resource.urn);
-      const files = read(`uploads of gateway ${g.resource.name}`, () => uploads(g.workload));
+      const files = workloadFiles(g, args.resources, read);
       if (files === UNKNOWN) continue;
       const confs = files.filter((f) => f.content?.includes("limit_req_zone"));
       if (confs.length === 0) {
-        report(`The gateway ${gname} uploads no nginx config with a limit_req_zone: MCP requests are not rate-limited. Declare a limit_req_zone per server and apply limit_req where it proxies to each.`, g.resource.urn);
+        report(`The gateway ${gname} is given no nginx config with a limit_req_zone: MCP requests are not rate-limited. Declare a limit_req_zone per server and apply limit_req where it proxies to each.`, g.resource.urn);
         continue;
       }
       const conf: Directive[] = confs.flatMap((f) => parseNginx(f.content ?? ""));
       const zones = new Set(all(conf, "limit_req_zone").map((d) => (d.args.find((a) => a.startsWith("zone=")) ?? "").slice(5).split(":")[0]));
       const ups = upstreams(conf);
-      for (const name of names) {
+      for (const [name, reachable] of names) {
         const routes = proxyPasses(conf).filter((p) => {
           const host = hostOf(p.target);
-          return host === name || (ups.get(host) ?? []).includes(name);
+          return reachable.has(host) || (ups.get(host) ?? []).some((h) => reachable.has(h));
         });
         if (routes.length === 0) {
           report(`The gateway ${gname} has no route to MCP server ${name}. Add an upstream of ${name}'s replicas and a location that proxies to it with limit_req.`, g.resource.urn);

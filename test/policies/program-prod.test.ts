@@ -1,19 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, type Evaluation } from "../harness/program";
-import { NOT_APPLICABLE_YET, resourcesOf, runPack } from "./program";
-
-// Pulumi.prod.yaml names its images by tag and says to replace them with digests; the prod policy config
-// requires digests, so the stack as committed is refused until that is done. This is how a user pins them.
-const DIGEST = `sha256:${"5e".repeat(32)}`;
-const PINNED = {
-  "mcp-platform:neo4j": JSON.stringify({ image: `neo4j:5.26@${DIGEST}`, memoryMb: 4096, cpus: 2 }),
-  "mcp-platform:services": JSON.stringify({
-    gmail: { image: `registry.example.com/pa/gmail-mcp:1.1.11@${DIGEST}`, replicas: 2, memoryMb: 1024, cpus: 1 },
-    graphiti: { image: `zepai/knowledge-graph-mcp:1.0.1-standalone@${DIGEST}`, replicas: 2, memoryMb: 2048, cpus: 2 },
-    rag: { image: `registry.example.com/pa/rag-mcp:1.0.0@${DIGEST}`, replicas: 2, memoryMb: 1024, cpus: 1 },
-  }),
-  "mcp-platform:healthMonitor": JSON.stringify({ image: `registry.example.com/pa/health-monitor:1.0.0@${DIGEST}`, memoryMb: 256, cpus: 0.5 }),
-};
+import { DIGEST, NOT_APPLICABLE_YET, PINNED, resourcesOf, runPack } from "./program";
 
 let pinned: Evaluation;
 beforeAll(async () => {

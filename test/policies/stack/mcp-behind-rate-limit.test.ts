@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { mcpBehindRateLimit } from "../../../policies/stack/mcp-behind-rate-limit";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, withLabels } from "../fixtures";
+import { container, expectClean, expectUndecided, expectViolations, service, withLabels } from "../fixtures";
 
-const server = (svc: string, ports: unknown[] = []) => withLabels(container({ ports }, `${svc}-1`), { service: svc, component: "mcp-server" });
+const server = (svc: string, ports: unknown[] = []) =>
+  withLabels(container({ ports, networksAdvanced: [{ name: "mcp-dev-frontend", aliases: [svc, `${svc}-1`] }] }, `${svc}-1`), { service: svc, component: "mcp-server" });
 
 const LIMITED = `
 # one zone per server
@@ -28,6 +29,19 @@ describe("mcp-behind-rate-limit", () => {
   it("passes MCP servers reached only through a gateway that rate-limits each of them", async () => {
     expectClean(await runPolicy(mcpBehindRateLimit, [server("gmail"), server("rag"), gateway(LIMITED)]));
   });
+  it("follows upstreams to replica aliases (gmail-1) and, on a Swarm, reads the config from a docker.ServiceConfig", async () => {
+    const conf = `limit_req_zone $binary_remote_addr zone=limit-gmail:10m rate=100r/m;
+      upstream gmail-replicas { server gmail-1:8080 resolve; server tasks.gmail:8080 resolve; }
+      server { listen 8080; limit_req zone=limit-gmail burst=20 nodelay; location = /mcp { proxy_pass http://gmail-replicas; } }`;
+    const swarmGateway = withLabels(
+      service({ endpointSpec: { ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host" }] } }, { configs: [{ configId: "c1", configName: "gateway-nginx-conf", fileName: "/etc/nginx/mcp-platform/nginx.conf" }] }, "gateway"),
+      { service: "gateway", component: "gateway" },
+    );
+    const config = { type: "docker:index/serviceConfig:ServiceConfig", name: "gateway-nginx-conf", props: { name: "gateway-nginx-conf", data: Buffer.from(conf).toString("base64") } };
+    expectClean(await runPolicy(mcpBehindRateLimit, [server("gmail"), swarmGateway, config]));
+    // Without its ServiceConfig the gateway has no config at all.
+    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), swarmGateway]), ["is given no nginx config with a limit_req_zone"]);
+  });
   it("says it does not apply yet, as an advisory, while the stack has no gateway", async () => {
     const r = await runPolicy(mcpBehindRateLimit, [server("gmail")]);
     expect(r.mandatory).toEqual([]);
@@ -39,7 +53,7 @@ describe("mcp-behind-rate-limit", () => {
   });
   it("reports the runbook's load balancer: no limit_req_zone at all", async () => {
     const runbookConf = "upstream gmail_mcp { server gmail-mcp-server-1:8080; }\nserver { listen 80; location / { proxy_pass http://gmail_mcp; } }";
-    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), gateway(runbookConf)]), ["uploads no nginx config with a limit_req_zone"]);
+    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), gateway(runbookConf)]), ["is given no nginx config with a limit_req_zone"]);
   });
   it("reports a server without a route, a route without limit_req, and a limit on an undeclared zone", async () => {
     const conf = `limit_req_zone $binary_remote_addr zone=gmail:10m rate=100r/m;
