@@ -1,0 +1,114 @@
+// The shared frame of every rule: which resources it reads, exceptions from config, and "can't decide"
+// when a value is unknown during preview.
+import type { PolicyComplianceFramework, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { matches, who, withDefaults, type Exception } from "./config";
+import type { McpPolicy } from "./meta";
+import { CannotDecide, isUnknownValueError, type UnknownValueErrorInstance } from "./sdk";
+import { labels, workloadOf, type Workload } from "./workload";
+
+export const UNKNOWN: unique symbol = Symbol("unknown during preview");
+export type Known<T> = T | typeof UNKNOWN;
+
+// Collects what could not be read; finish() throws CannotDecide when something was unknown.
+export class Reader {
+  private first?: UnknownValueErrorInstance;
+  private readonly unchecked: string[] = [];
+
+  read<T>(what: string, get: () => T): Known<T> {
+    try {
+      return get();
+    } catch (e) {
+      if (!isUnknownValueError(e)) throw e;
+      this.first ??= e;
+      this.unchecked.push(`${what} (${e.message})`);
+      return UNKNOWN;
+    }
+  }
+
+  finish(): void {
+    if (this.first) throw new CannotDecide(this.first, this.unchecked);
+  }
+}
+
+export interface WorkloadContext<C> {
+  workload: Workload;
+  labels: Record<string, string>;
+  // "service gmail (mcp-server)", or the resource name when unlabelled.
+  subject: string;
+  config: C;
+  read: Reader["read"];
+  violation(message: string): void;
+  notApplicable(reason: string): never;
+}
+
+export interface WorkloadRule<C extends { exceptions: Exception[] }> {
+  name: string;
+  description: string;
+  severity: Severity;
+  framework: PolicyComplianceFramework;
+  remediationSteps: string;
+  configSchema?: Record<string, PolicyConfigJSONSchema>;
+  defaults: C;
+  // "whole": an exception exempts the workload from this rule. "custom": the rule reads exceptions itself
+  // (e.g. an exception that grants one capability).
+  exceptions?: "whole" | "custom";
+  check(ctx: WorkloadContext<C>): void;
+}
+
+export function workloadPolicy<C extends { exceptions: Exception[] }>(rule: WorkloadRule<C>): McpPolicy {
+  return {
+    name: rule.name,
+    description: rule.description,
+    severity: rule.severity,
+    framework: rule.framework,
+    remediationSteps: rule.remediationSteps,
+    configSchema: rule.configSchema ? { properties: rule.configSchema } : undefined,
+    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+      const workload = workloadOf(args.type, args.props);
+      if (!workload) return;
+      const config = withDefaults(rule.defaults, args.getConfig<Partial<C>>());
+      const reader = new Reader();
+      const l = reader.read("labels", () => labels(workload));
+      if (l === UNKNOWN) return reader.finish();
+      if ((rule.exceptions ?? "whole") === "whole" && config.exceptions.some((e) => matches(e, l))) return;
+      rule.check({
+        workload,
+        labels: l,
+        subject: who(l, args.name),
+        config,
+        read: reader.read.bind(reader),
+        violation: (m) => report(m),
+        notApplicable: (reason) => args.notApplicable(reason),
+      });
+      reader.finish();
+    },
+  };
+}
+
+export interface StackRule<C extends object> {
+  name: string;
+  description: string;
+  severity: Severity;
+  framework: PolicyComplianceFramework;
+  remediationSteps: string;
+  configSchema?: Record<string, PolicyConfigJSONSchema>;
+  defaults: C;
+  check(args: StackValidationArgs, ctx: { config: C; read: Reader["read"]; report: ReportViolation }): void;
+}
+
+export function stackPolicy<C extends object>(rule: StackRule<C>): McpPolicy {
+  return {
+    name: rule.name,
+    description: rule.description,
+    severity: rule.severity,
+    framework: rule.framework,
+    remediationSteps: rule.remediationSteps,
+    configSchema: rule.configSchema ? { properties: rule.configSchema } : undefined,
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+      const reader = new Reader();
+      rule.check(args, { config: withDefaults(rule.defaults, args.getConfig<Partial<C>>()), read: reader.read.bind(reader), report });
+      reader.finish();
+    },
+  };
+}

@@ -1,0 +1,259 @@
+// One reading of a workload, whether it is a docker.Container or a Swarm docker.Service (issue 7), so a
+// rule is written once. Every reader goes through the engine's unknown-checking proxy: reading a value
+// unknown during preview throws, and the caller (lib/check.ts) turns that into "can't decide".
+// Readers return `undefined` where the resource type has no such field.
+export const CONTAINER = "docker:index/container:Container";
+export const SERVICE = "docker:index/service:Service";
+export const NETWORK = "docker:index/network:Network";
+export const VOLUME = "docker:index/volume:Volume";
+export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+
+export type Props = Record<string, unknown>;
+export type WorkloadKind = "container" | "service";
+
+export interface Workload {
+  kind: WorkloadKind;
+  props: Props;
+}
+
+export function workloadOf(type: string, props: Props): Workload | undefined {
+  if (type === CONTAINER) return { kind: "container", props };
+  if (type === SERVICE) return { kind: "service", props };
+  return undefined;
+}
+
+// Safe walks over untyped property bags.
+export function field(o: unknown, ...path: string[]): unknown {
+  let v = o;
+  for (const key of path) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Props)[key];
+  }
+  return v;
+}
+export const list = (v: unknown): unknown[] => (Array.isArray(v) ? [...v] : []);
+export const text = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
+export const num = (v: unknown): number | undefined => {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+const strings = (v: unknown): string[] => list(v).map(text).filter((s): s is string => s !== undefined);
+
+const spec = (w: Workload) => field(w.props, "taskSpec", "containerSpec");
+
+export function labels(w: Workload): Record<string, string> {
+  const entries = w.kind === "container" ? list(w.props.labels) : [...list(w.props.labels), ...list(field(spec(w), "labels"))];
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const k = text(field(e, "label"));
+    if (k !== undefined) out[k] = text(field(e, "value")) ?? "";
+  }
+  return out;
+}
+
+export function image(w: Workload): string | undefined {
+  return text(w.kind === "container" ? w.props.image : field(spec(w), "image"));
+}
+
+export function user(w: Workload): string | undefined {
+  return text(w.kind === "container" ? w.props.user : field(spec(w), "user"));
+}
+
+export function privileged(w: Workload): boolean | undefined {
+  return w.kind === "container" ? w.props.privileged === true : undefined;
+}
+
+export function capabilities(w: Workload): { adds: string[]; drops: string[] } {
+  if (w.kind === "container") {
+    const c = w.props.capabilities;
+    return { adds: strings(field(c, "adds")), drops: strings(field(c, "drops")) };
+  }
+  return { adds: strings(field(spec(w), "capAdds")), drops: strings(field(spec(w), "capDrops")) };
+}
+
+export function securityOpts(w: Workload): string[] | undefined {
+  return w.kind === "container" ? strings(w.props.securityOpts) : undefined;
+}
+
+export function selinuxDisabled(w: Workload): boolean {
+  if (w.kind === "service") return field(spec(w), "privileges", "seLinuxContext", "disable") === true;
+  return (securityOpts(w) ?? []).some((o) => /^label[=:]disable$/i.test(o.trim()));
+}
+
+export function readOnly(w: Workload): boolean {
+  return (w.kind === "container" ? w.props.readOnly : field(spec(w), "readOnly")) === true;
+}
+
+const MB = 1024 * 1024;
+export function memoryMb(w: Workload): number | undefined {
+  if (w.kind === "container") return num(w.props.memory);
+  const b = num(field(w.props, "taskSpec", "resources", "limits", "memoryBytes"));
+  return b === undefined ? undefined : b / MB;
+}
+export function memoryReservationMb(w: Workload): number | undefined {
+  if (w.kind === "container") return num(w.props.memoryReservation);
+  const b = num(field(w.props, "taskSpec", "resources", "reservation", "memoryBytes"));
+  return b === undefined ? undefined : b / MB;
+}
+export function cpus(w: Workload): number | undefined {
+  if (w.kind === "service") {
+    const n = num(field(w.props, "taskSpec", "resources", "limits", "nanoCpus"));
+    return n === undefined ? undefined : n / 1e9;
+  }
+  const c = num(w.props.cpus);
+  if (c !== undefined) return c;
+  const quota = num(w.props.cpuQuota);
+  const period = num(w.props.cpuPeriod) ?? 100_000;
+  return quota !== undefined && quota > 0 ? quota / period : undefined;
+}
+export function cpuReservation(w: Workload): number | undefined {
+  if (w.kind === "service") {
+    const n = num(field(w.props, "taskSpec", "resources", "reservation", "nanoCpus"));
+    if (n !== undefined) return n / 1e9;
+  }
+  return cpus(w);
+}
+
+// Restart policy in Docker's container vocabulary: no, on-failure, unless-stopped, always.
+export function restart(w: Workload): { policy: string; maxRetries?: number } {
+  if (w.kind === "container") return { policy: text(w.props.restart) ?? "no", maxRetries: num(w.props.maxRetryCount) };
+  const rp = field(w.props, "taskSpec", "restartPolicy");
+  const condition = text(field(rp, "condition")) ?? "any";
+  const policy = condition === "none" ? "no" : condition === "any" ? "unless-stopped" : condition;
+  return { policy, maxRetries: num(field(rp, "maxAttempts")) };
+}
+
+export function healthcheck(w: Workload): string[] {
+  return strings(field(w.kind === "container" ? w.props.healthcheck : field(spec(w), "healthcheck"), "tests"));
+}
+
+export function namespaces(w: Workload): { network?: string; pid?: string; ipc?: string; userns?: string } {
+  if (w.kind === "service") return {};
+  return {
+    network: text(w.props.networkMode),
+    pid: text(w.props.pidMode),
+    ipc: text(w.props.ipcMode),
+    userns: text(w.props.usernsMode),
+  };
+}
+
+export function networkNames(w: Workload): string[] {
+  const nets = w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds"));
+  return nets.map((n) => text(field(n, "name")) ?? text(field(n, "id"))).filter((s): s is string => s !== undefined);
+}
+
+// Every name other workloads reach it by: its `service` label and its network aliases (replica aliases
+// such as gmail-1 included).
+export function networkAliases(w: Workload): string[] {
+  const nets = w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds"));
+  return nets.flatMap((n) => strings(field(n, "aliases")));
+}
+
+// Swarm configs a service mounts, by config name (their content lives in docker.ServiceConfig resources).
+export function serviceConfigRefs(w: Workload): { name?: string; file?: string }[] {
+  if (w.kind === "container") return [];
+  return list(field(spec(w), "configs")).map((c) => ({ name: text(field(c, "configName")), file: text(field(c, "fileName")) }));
+}
+
+export interface PublishedPort {
+  internal?: number;
+  external?: number;
+  // Host interface; undefined means every interface (Docker's default, and always so on Swarm).
+  ip?: string;
+  protocol: string;
+}
+export function ports(w: Workload): PublishedPort[] {
+  if (w.kind === "container")
+    return list(w.props.ports).map((p) => ({
+      internal: num(field(p, "internal")),
+      // Docker picks a random host port when external is absent: still published.
+      external: num(field(p, "external")),
+      ip: text(field(p, "ip")),
+      protocol: text(field(p, "protocol")) ?? "tcp",
+    }));
+  return list(field(w.props, "endpointSpec", "ports")).map((p) => ({
+    internal: num(field(p, "targetPort")),
+    external: num(field(p, "publishedPort")),
+    ip: undefined,
+    protocol: text(field(p, "protocol")) ?? "tcp",
+  }));
+}
+export const ALL_INTERFACES = ["0.0.0.0", "::", "[::]", ""];
+export const onAllInterfaces = (p: PublishedPort) => p.ip === undefined || ALL_INTERFACES.includes(p.ip);
+
+export interface Mount {
+  type: string;
+  source?: string;
+  target?: string;
+  readOnly: boolean;
+  propagation?: string;
+}
+// Both the `mounts` list and the older `volumes` list (host paths and named volumes).
+export function mounts(w: Workload): Mount[] {
+  const m = w.kind === "container" ? list(w.props.mounts) : list(field(spec(w), "mounts"));
+  const out: Mount[] = m.map((x) => ({
+    type: text(field(x, "type")) ?? "volume",
+    source: text(field(x, "source")),
+    target: text(field(x, "target")),
+    readOnly: field(x, "readOnly") === true,
+    propagation: text(field(x, "bindOptions", "propagation")),
+  }));
+  if (w.kind === "container")
+    for (const v of list(w.props.volumes)) {
+      const hostPath = text(field(v, "hostPath"));
+      out.push({
+        type: hostPath !== undefined ? "bind" : "volume",
+        source: hostPath ?? text(field(v, "volumeName")) ?? text(field(v, "fromContainer")),
+        target: text(field(v, "containerPath")),
+        readOnly: field(v, "readOnly") === true,
+      });
+    }
+  return out;
+}
+
+export function devices(w: Workload): string[] {
+  if (w.kind === "service") return [];
+  return [...list(w.props.devices).map((d) => text(field(d, "hostPath")) ?? "?"), ...list(w.props.gpus).map(() => "gpus")];
+}
+
+export function cgroupParent(w: Workload): string | undefined {
+  return w.kind === "container" ? text(w.props.cgroupParent) : undefined;
+}
+
+// Environment entries as [name, value]; container `envs` are KEY=value strings, service env is a map.
+export function env(w: Workload): [string, string][] {
+  if (w.kind === "service") {
+    const e = field(spec(w), "env");
+    return typeof e === "object" && e !== null ? Object.keys(e).map((k) => [k, text((e as Props)[k]) ?? ""]) : [];
+  }
+  return strings(w.props.envs).map((entry) => {
+    const i = entry.indexOf("=");
+    return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
+  });
+}
+
+export function logging(w: Workload): { driver?: string; options: Record<string, string> } {
+  const raw = w.kind === "container" ? { driver: w.props.logDriver, options: w.props.logOpts } : {
+    driver: field(w.props, "taskSpec", "logDriver", "name"),
+    options: field(w.props, "taskSpec", "logDriver", "options"),
+  };
+  const options: Record<string, string> = {};
+  if (typeof raw.options === "object" && raw.options !== null)
+    for (const k of Object.keys(raw.options)) options[k] = text((raw.options as Props)[k]) ?? "";
+  return { driver: text(raw.driver), options };
+}
+
+export function uploads(w: Workload): { file?: string; content?: string }[] {
+  if (w.kind === "service") return [];
+  return list(w.props.uploads).map((u) => ({ file: text(field(u, "file")), content: text(field(u, "content")) }));
+}
+
+export function entrypoint(w: Workload): string[] {
+  return w.kind === "container" ? [...strings(w.props.entrypoints), ...strings(w.props.command)] : strings(field(spec(w), "commands"));
+}
+
+export function replicas(w: Workload): number {
+  if (w.kind === "container") return 1;
+  if (field(w.props, "mode", "global") === true) return 1;
+  return num(field(w.props, "mode", "replicated", "replicas")) ?? 1;
+}

@@ -1,0 +1,106 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { UNKNOWN, stackPolicy, type Reader } from "../lib/check";
+import { longestGapMinutes } from "../lib/cron";
+import { runbook } from "../lib/meta";
+import { reportAdvisory } from "../lib/sdk";
+import { byComponent, stackWorkloads, type StackWorkload } from "../lib/stack";
+import { VOLUME, env, field, list, mounts, text } from "../lib/workload";
+
+export const BACKUP_LABEL = "dev.mcp-platform.backup";
+
+interface Config {
+  // The stack's recovery point objective; the backup container's own BACKUP_RPO_MINUTES may only be stricter.
+  rpoMinutes?: number;
+  // Components whose writable volumes are not state to back up (one-shot jobs write only ownership).
+  oneShotComponents: string[];
+}
+
+interface Schedule {
+  name: string;
+  cron: string;
+}
+
+// Stateful volumes: docker.Volumes labelled for backup (host mode), and named volumes that a long-running
+// workload writes (on a Swarm, Docker creates them on first mount and Pulumi declares no Volume to label).
+function statefulVolumes(resources: PolicyResource[], workloads: StackWorkload[], read: Reader["read"], oneShot: string[]): { name: string; urn: string }[] {
+  const out = new Map<string, string>();
+  for (const r of resources.filter((x) => x.type === VOLUME)) {
+    const v = read(`volume ${r.name}`, () => ({
+      name: text(r.props.name),
+      backup: list(r.props.labels).some((l) => text(field(l, "label")) === BACKUP_LABEL && text(field(l, "value")) === "true"),
+    }));
+    if (v !== UNKNOWN && v.backup) out.set(v.name ?? r.name, r.urn);
+  }
+  for (const w of workloads) {
+    if ([...oneShot, "backup"].includes(w.labels.component ?? "")) continue;
+    const ms = read(`mounts of ${w.resource.name}`, () => mounts(w.workload));
+    if (ms === UNKNOWN) continue;
+    for (const m of ms) if (m.type === "volume" && m.source && !m.readOnly && !out.has(m.source)) out.set(m.source, w.resource.urn);
+  }
+  return [...out].map(([name, urn]) => ({ name, urn }));
+}
+
+export const backupCoversStatefulVolumes = stackPolicy<Config>({
+  name: "backup-covers-stateful-volumes",
+  description: "The backup container mounts every stateful volume read-only, and its schedules leave no gap longer than the RPO.",
+  severity: "high",
+  framework: runbook("Backup and Recovery: automated backups; RTO 4 h / RPO 1 h"),
+  remediationSteps:
+    "Mount each volume labelled dev.mcp-platform.backup=true read-only in the backup container (component backup), and give it BACKUP_SCHEDULES whose crons run at least every RPO (BACKUP_RPO_MINUTES, backup.rpoMinutes).",
+  configSchema: {
+    rpoMinutes: { type: "integer", minimum: 1, description: "Largest RPO this environment accepts (prod: 60, the runbook's)." },
+    oneShotComponents: { type: "array", items: { type: "string" } },
+  },
+  defaults: { oneShotComponents: ["volume-init"] },
+  check(args, { config, read, report }) {
+    const workloads = stackWorkloads(args.resources, read);
+    const volumes = statefulVolumes(args.resources, workloads, read, config.oneShotComponents);
+    if (volumes.length === 0) return args.notApplicable("no stateful volume in this stack (no volume labelled dev.mcp-platform.backup=true, none written by a service)");
+    const backups = byComponent(workloads, "backup");
+    if (backups.length === 0) {
+      reportAdvisory(
+        report,
+        `not applicable yet: this stack has no backup container (component backup), so ${volumes.map((v) => v.name).join(", ")} are not backed up. The rule applies once the backup component exists (issue 5).`,
+      );
+      return;
+    }
+    const covered = new Set<string>();
+    for (const b of backups) {
+      const ms = read(`mounts of ${b.resource.name}`, () => mounts(b.workload));
+      if (ms !== UNKNOWN) for (const m of ms) if (m.type === "volume" && m.readOnly && m.source) covered.add(m.source);
+      const e = read(`env of ${b.resource.name}`, () => Object.fromEntries(env(b.workload)));
+      if (e === UNKNOWN) continue;
+      const declared = Number(e.BACKUP_RPO_MINUTES);
+      const rpo = Math.min(...[config.rpoMinutes, Number.isFinite(declared) && declared > 0 ? declared : undefined].filter((x): x is number => x !== undefined));
+      if (!Number.isFinite(rpo)) {
+        report(`The backup container declares no BACKUP_RPO_MINUTES and the policy config no rpoMinutes, so its schedule can't be held to an RPO. Set backup.rpoMinutes.`, b.resource.urn);
+        continue;
+      }
+      let schedules: Schedule[] = [];
+      try {
+        const parsed: unknown = JSON.parse(e.BACKUP_SCHEDULES ?? "");
+        schedules = (Array.isArray(parsed) ? parsed : []).filter((s): s is Schedule => typeof s?.cron === "string");
+      } catch {
+        schedules = [];
+      }
+      if (schedules.length === 0) {
+        report(`The backup container has no schedule (BACKUP_SCHEDULES must be a JSON list of {name, cron}), so nothing is backed up. Give it at least one schedule within the ${rpo}-minute RPO.`, b.resource.urn);
+        continue;
+      }
+      for (const s of schedules) {
+        let gap: number;
+        try {
+          gap = longestGapMinutes(s.cron);
+        } catch (err) {
+          report(`Backup schedule ${s.name} has an invalid cron "${s.cron}" (${(err as Error).message}). Fix its cron expression.`, b.resource.urn);
+          continue;
+        }
+        if (gap > rpo)
+          report(`Backup schedule ${s.name} ("${s.cron}") leaves up to ${gap} minutes between backups, more than the ${rpo}-minute RPO: a failure can lose more data than allowed. Run it at least every ${rpo} minutes (e.g. "0 * * * *" for 60).`, b.resource.urn);
+      }
+    }
+    for (const v of volumes)
+      if (!covered.has(v.name))
+        report(`Stateful volume ${v.name} is not mounted read-only in the backup container, so it is not backed up. Mount it read-only in the backup container.`, v.urn);
+  },
+});

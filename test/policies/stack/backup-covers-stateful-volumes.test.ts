@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { longestGapMinutes } from "../../../policies/lib/cron";
+import { backupCoversStatefulVolumes } from "../../../policies/stack/backup-covers-stateful-volumes";
+import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
+import { container, expectClean, expectUndecided, expectViolations, service, volume, withLabels } from "../fixtures";
+
+const volumes = [volume("mcp-prod-neo4j-data"), volume("mcp-prod-gmail-data"), volume("scratch", false)];
+const backup = (schedules: unknown, rpo = "60", mounted = ["mcp-prod-neo4j-data", "mcp-prod-gmail-data"], readOnly = true) =>
+  withLabels(
+    container(
+      {
+        envs: [`BACKUP_SCHEDULES=${typeof schedules === "string" ? schedules : JSON.stringify(schedules)}`, `BACKUP_RPO_MINUTES=${rpo}`],
+        mounts: mounted.map((source) => ({ type: "volume", source, target: `/volumes/${source}`, readOnly })),
+      },
+      "backup",
+    ),
+    { service: "backup", component: "backup" },
+  );
+const hourly = [{ name: "volumes", cron: "0 * * * *" }];
+
+describe("backup-covers-stateful-volumes", () => {
+  it("finds the longest gap between a schedule's runs", () => {
+    expect(longestGapMinutes("0 * * * *")).toBe(60);
+    expect(longestGapMinutes("*/15 * * * *")).toBe(15);
+    expect(longestGapMinutes("0 2 * * *")).toBe(1440);
+    expect(longestGapMinutes("0 1 * * 0")).toBe(7 * 1440);
+    expect(longestGapMinutes("0 9-17 * * 1-5")).toBe(64 * 60); // Friday 17:00 to Monday 09:00
+  });
+  it("passes a backup container that mounts every stateful volume read-only on an hourly schedule", async () => {
+    expectClean(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(hourly)]));
+  });
+  it("says it does not apply yet, as an advisory, while the stack has no backup container", async () => {
+    const r = await runPolicy(backupCoversStatefulVolumes, volumes);
+    expect(r.mandatory).toEqual([]);
+    expect(r.advisories.map((d) => d.message)).toEqual([expect.stringMatching(/^not applicable yet: this stack has no backup container .*mcp-prod-neo4j-data, mcp-prod-gmail-data/)]);
+  });
+  it("reports the runbook's daily 02:00 backup against its 1-hour RPO", async () => {
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup([{ name: "daily", cron: "0 2 * * *" }])]), [
+      'Backup schedule daily ("0 2 * * *") leaves up to 1440 minutes between backups, more than the 60-minute RPO',
+    ]);
+  });
+  it("holds the backup to the stricter of its own BACKUP_RPO_MINUTES and the config's rpoMinutes", async () => {
+    const every2h = [{ name: "volumes", cron: "0 */2 * * *" }];
+    expectClean(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(every2h, "180")]));
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(every2h, "180")], { rpoMinutes: 60 }), ["more than the 60-minute RPO"]);
+  });
+  it("reports a stateful volume not mounted, or mounted writable, in the backup container", async () => {
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(hourly, "60", ["mcp-prod-neo4j-data"])]), ["Stateful volume mcp-prod-gmail-data is not mounted read-only"]);
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(hourly, "60", ["mcp-prod-neo4j-data", "mcp-prod-gmail-data"], false)]), ["mcp-prod-neo4j-data"], ["mcp-prod-gmail-data"]);
+  });
+  it("on a Swarm, where no docker.Volume is declared, counts the named volumes services write", async () => {
+    // service() mounts the named volume gmail-data writable; no Volume resource labels it.
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [service(), backup(hourly, "60", [])]), ["Stateful volume gmail-data is not mounted read-only"]);
+    expectClean(await runPolicy(backupCoversStatefulVolumes, [service(), backup(hourly, "60", ["gmail-data"])]));
+  });
+  it("reports missing and invalid schedules", async () => {
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup("not json")]), ["has no schedule (BACKUP_SCHEDULES"]);
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup([{ name: "bad", cron: "61 * * * *" }])]), ['Backup schedule bad has an invalid cron "61 * * * *"']);
+  });
+  it("can't decide while the backup's env is unknown", async () => {
+    const b = backup(hourly);
+    expectUndecided(await runPolicy(backupCoversStatefulVolumes, [...volumes, { ...b, props: { ...b.props, envs: [UNKNOWN_STRING] } }]), "env of backup");
+  });
+});

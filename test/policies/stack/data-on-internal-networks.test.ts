@@ -1,0 +1,37 @@
+import { describe, it } from "vitest";
+import { dataOnInternalNetworks } from "../../../policies/stack/data-on-internal-networks";
+import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
+import { container, expectClean, expectUndecided, expectViolations, network, withLabels } from "../fixtures";
+
+const neo4j = (props: Record<string, unknown> = {}) =>
+  withLabels(container({ networksAdvanced: [{ name: "mcp-dev-backend", aliases: ["neo4j"] }], ...props }, "neo4j"), { service: "neo4j", component: "neo4j" });
+const nets = [network("mcp-dev-backend", true), network("mcp-dev-frontend", false)];
+
+describe("data-on-internal-networks", () => {
+  it("passes Neo4j on the internal backend network only, unpublished, also as the provider's state shows it (networkMode default)", async () => {
+    expectClean(await runPolicy(dataOnInternalNetworks, [...nets, neo4j(), container()]));
+    expectClean(await runPolicy(dataOnInternalNetworks, [...nets, neo4j({ networkMode: "default" })]));
+  });
+  it("reports Neo4j sharing the host's network", async () => {
+    expectViolations(await runPolicy(dataOnInternalNetworks, [...nets, neo4j({ networkMode: "host" })]), ["neo4j neo4j uses networkMode host"]);
+  });
+  it("reports Neo4j published, on a network with a route out, and on an undeclared network", async () => {
+    const r = await runPolicy(dataOnInternalNetworks, [
+      ...nets,
+      neo4j({ ports: [{ internal: 7474, external: 7474 }], networksAdvanced: [{ name: "mcp-dev-frontend" }, { name: "pa-internal" }] }),
+    ]);
+    expectViolations(
+      r,
+      ["neo4j neo4j publishes host port 7474", "reached on the internal network by alias"],
+      ["attached to network mcp-dev-frontend, which is not internal"],
+      ["attached to network pa-internal, which this stack does not declare"],
+    );
+  });
+  it("reports a data service on the default bridge", async () => {
+    const db = withLabels(container({ networksAdvanced: [] }, "vector-db"), { service: "vector-db", component: "data-service" });
+    expectViolations(await runPolicy(dataOnInternalNetworks, [...nets, db]), ["data-service vector-db is attached to no declared network"]);
+  });
+  it("can't decide while a network name is unknown", async () => {
+    expectUndecided(await runPolicy(dataOnInternalNetworks, [...nets, neo4j({ networksAdvanced: [{ name: UNKNOWN_STRING }] })]), "networks of neo4j");
+  });
+});
