@@ -203,6 +203,8 @@ const pinnedImage = z
 export const gatewaySchema = z.strictObject({
   // nginx 1.27.3 or later: `server ... resolve` in upstreams re-resolves replicas through Docker's DNS.
   image: pinnedImage.default("nginx:1.30.0-alpine"),
+  // Gateways on a Swarm, each on a node of its own (it holds the published ports there); 1 on one host.
+  replicas: positiveInt().default(1),
   memoryMb: positiveInt().default(128),
   memoryReservationMb: positiveInt().optional(),
   cpus: positiveNumber().default(0.5),
@@ -484,6 +486,8 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
     if (!(e instanceof RangeError)) throw e;
     problems.push({ path: "neo4j.heapMb", message: `is too large: ${e.message}` });
   }
+  if (c.mode === "host" && c.gateway.replicas > 1)
+    problems.push({ path: "gateway.replicas", message: "must be 1 on one Docker host (one gateway holds the published ports); several gateways need swarm mode" });
   if (c.mode === "swarm") {
     if (c.publishAddress !== "0.0.0.0" && c.publishAddress !== "::")
       problems.push({

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { labels, logOptions, type PlatformDefaults } from "./defaults";
-import type { WorkloadSpec } from "./spec";
+import { replicaAlias, type NetworkAttachment, type WorkloadSpec } from "./spec";
 
 export interface SwarmSettings {
   // Node label that marks the node holding the stateful volumes: `node.labels.<label> == true`.
@@ -63,6 +63,44 @@ export function stateNodeConstraint(swarm: SwarmSettings): string {
   return `node.labels.${swarm.stateNodeLabel} == true`;
 }
 
+// The aliases of a task's network attachment; a named replica also answers to `<alias>-<replica>`.
+function networkAliases(n: NetworkAttachment, replica: number | undefined): string[] {
+  return n.replicaAliases && replica !== undefined ? [...n.aliases, ...n.aliases.map((a) => replicaAlias(a, replica))] : n.aliases;
+}
+
+// Named replicas (a spec whose network asks for per-replica aliases): one single-task service per
+// replica, gmail-1 … gmail-n, each with the alias gmail-<i>. Swarm gives the tasks of one service no
+// stable name of their own (tasks.<service> answers their addresses, in no fixed order), so gateways on
+// several nodes could not agree which task a client belongs to; with stable names they hash alike, as on
+// one host. Each service still updates start-first, and each waits for the one before it, so an update
+// rolls through the replicas one at a time.
+export function deployReplicaServices(
+  name: string,
+  spec: WorkloadSpec,
+  platform: PlatformDefaults,
+  swarm: SwarmSettings,
+  opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] },
+): docker.Service[] {
+  const services: docker.Service[] = [];
+  for (let i = 1; i <= spec.replicas; i++) {
+    const previous = services[services.length - 1];
+    const { service } = deployService(
+      `${name}-${i}`,
+      { ...spec, replicas: 1 },
+      platform,
+      swarm,
+      { parent: opts.parent, dependsOn: [...(opts.dependsOn ?? []), ...(previous ? [previous] : [])] },
+      i,
+    );
+    services.push(service);
+  }
+  return services;
+}
+
+export function namedReplicas(spec: Pick<WorkloadSpec, "networks" | "stateful">): boolean {
+  return !spec.stateful && spec.networks.some((n) => n.replicaAliases);
+}
+
 const nanoCpus = (cpus: number) => Math.round(cpus * 1e9);
 const bytes = (mb: number) => mb * 1024 * 1024;
 
@@ -77,9 +115,11 @@ export function serviceArgs(
   platform: PlatformDefaults,
   swarm: SwarmSettings,
   refs: { secrets: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[]; configs: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[] },
+  // Set when this service is one named replica of a workload (see deployReplicaServices).
+  replica?: number,
 ): docker.ServiceArgs {
   const { env, entrypoint, args } = swarmFiles(spec);
-  const labelList = Object.entries(labels(spec, platform.environment)).map(([label, value]) => ({ label, value }));
+  const labelList = Object.entries(labels(spec, platform.environment, replica)).map(([label, value]) => ({ label, value }));
   const owner = uidGid(spec.user);
   return {
     labels: labelList,
@@ -136,9 +176,16 @@ export function serviceArgs(
           },
       // Services with volumes run where their volumes are, the node labelled for state: a local volume
       // exists on one node, and two nodes would each get an empty copy of their own.
-      placement: spec.volumes.length ? { constraints: [stateNodeConstraint(swarm)] } : undefined,
+      // A task that publishes ports in host mode holds them on its node: one such task per node.
+      placement:
+        spec.volumes.length || spec.ports.length
+          ? {
+              constraints: spec.volumes.length ? [stateNodeConstraint(swarm)] : undefined,
+              maxReplicas: spec.ports.length ? 1 : undefined,
+            }
+          : undefined,
       logDriver: { name: "json-file", options: logOptions(platform.logging) },
-      networksAdvanceds: spec.networks.map((n) => ({ name: n.networkName, aliases: n.aliases })),
+      networksAdvanceds: spec.networks.map((n) => ({ name: n.networkName, aliases: networkAliases(n, replica) })),
     },
     // Zero-downtime updates: one task at a time, the new one started and healthy before the old stops;
     // a task failing within the monitor window rolls the whole update back. A stateful service cannot
@@ -180,6 +227,7 @@ export function deployService(
   platform: PlatformDefaults,
   swarm: SwarmSettings,
   opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] },
+  replica?: number,
 ): DeployedService {
   const { files } = swarmFiles(spec);
   const labelList = Object.entries(labels(spec, platform.environment)).map(([label, value]) => ({ label, value }));
@@ -197,7 +245,7 @@ export function deployService(
     serviceArgs(spec, platform, swarm, {
       secrets: secrets.map((s) => ({ id: s.res.id, name: s.res.name, file: s.file })),
       configs: configs.map((c) => ({ id: c.res.id, name: c.res.name, file: c.file })),
-    }),
+    }, replica),
     { parent: opts.parent, dependsOn: opts.dependsOn },
   );
   return { service, secrets: secrets.map((s) => s.res), configs: configs.map((c) => c.res) };

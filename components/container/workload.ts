@@ -3,13 +3,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerArgs, labels, logOptions, type PlatformDefaults } from "./defaults";
 import type { WorkloadSpec } from "./spec";
-import { deployService } from "./swarm";
+import { deployReplicaServices, deployService, namedReplicas } from "./swarm";
 
 export interface DeployedWorkload {
   // What dependents wait for: the containers on one host, the service on a Swarm.
   resources: pulumi.Resource[];
   containers: docker.Container[];
-  service?: docker.Service;
+  services?: docker.Service[];
 }
 
 type DeployOptions = { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] };
@@ -21,11 +21,13 @@ export function deployWorkload(name: string, spec: WorkloadSpec, platform: Platf
     const init = initArgs
       ? deployService(`${name}-volume-init`, volumeInitSpec(spec, initArgs), platform, platform.swarm, opts).service
       : undefined;
-    const { service } = deployService(name, spec, platform, platform.swarm, {
-      parent: opts.parent,
-      dependsOn: [...(opts.dependsOn ?? []), ...(init ? [init] : [])],
-    });
-    return { resources: [service], containers: [], service };
+    const swarmOpts = { parent: opts.parent, dependsOn: [...(opts.dependsOn ?? []), ...(init ? [init] : [])] };
+    if (namedReplicas(spec)) {
+      const services = deployReplicaServices(name, spec, platform, platform.swarm, swarmOpts);
+      return { resources: services, containers: [], services };
+    }
+    const { service } = deployService(name, spec, platform, platform.swarm, swarmOpts);
+    return { resources: [service], containers: [], services: [service] };
   }
   const { containers } = deployContainers(name, spec, platform, opts);
   return { resources: containers, containers };

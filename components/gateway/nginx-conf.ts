@@ -15,12 +15,8 @@ export interface GatewayRoute {
   kind: "mcp" | "http";
   mcpPath?: string;
   healthPath?: string;
-  // host:port of each replica, in replica order; on a Swarm one name with an address per task.
+  // host:port of each replica, by its own alias, in replica order (on one host and on a Swarm alike).
   peers: string[];
-  // Client-address affinity. consistent: peers are the replicas' own names (host mode), and consistent
-  // hashing, which is keyed on those names, keeps a replaced replica's clients on it. index: one name
-  // with an address per replica (Swarm's tasks.<service>), which consistent hashing could not tell apart.
-  affinity: "consistent" | "index";
   rateLimitPerMinute: number;
   rateLimitBurst: number;
 }
@@ -73,16 +69,13 @@ export function gatewayModel(c: PlatformConfig): GatewayModel {
     const name = /^services\.([^.]+)\.publishedPort$/.exec(key)?.[1];
     if (name) {
       const s = c.services[name]!;
-      // Swarm gives replicas no names of their own: tasks.<service> resolves to one address per task.
-      const swarm = c.mode === "swarm";
       routes.push({
         service: name,
         listenPort: port,
         kind: "mcp",
         mcpPath: s.path,
         healthPath: s.healthPath,
-        peers: swarm ? [`tasks.${name}:${s.port}`] : Array.from({ length: s.replicas }, (_, i) => `${replicaAlias(name, i + 1)}:${s.port}`),
-        affinity: swarm ? "index" : "consistent",
+        peers: Array.from({ length: s.replicas }, (_, i) => `${replicaAlias(name, i + 1)}:${s.port}`),
         rateLimitPerMinute: s.rateLimitPerMinute,
         rateLimitBurst: s.rateLimitBurst,
       });
@@ -93,7 +86,6 @@ export function gatewayModel(c: PlatformConfig): GatewayModel {
         listenPort: port,
         kind: "http",
         peers: [`${MONITOR_ALIAS}:${m.port}`],
-        affinity: "consistent",
         rateLimitPerMinute: m.rateLimitPerMinute,
         rateLimitBurst: m.rateLimitBurst,
       });
@@ -149,9 +141,10 @@ function upstreamBlock(route: GatewayRoute, model: GatewayModel, target: RenderT
       `zone upstream-${route.service} 64k;`,
       // Affinity on the full client address: an MCP session lives in one replica's memory, and its
       // first request (initialize) carries no Mcp-Session-Id to hash on. Consistent hashing keys on
-      // the replica's name, so a replaced replica keeps its clients. (ip_hash would use only the
-      // first three octets of an IPv4 address and put a whole /24 on one replica.)
-      `hash $remote_addr${route.affinity === "consistent" ? " consistent" : ""};`,
+      // the replicas' names, so every gateway (one per Swarm node) sends a client to the same replica,
+      // and a replaced replica keeps its clients. (ip_hash would use only the first three octets of an
+      // IPv4 address and put a whole /24 on one replica.)
+      "hash $remote_addr consistent;",
       ...route.peers.map((p) => `server ${p} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s${resolve};`),
       // Must follow the balancing method.
       `keepalive ${t.keepaliveConnections};`,

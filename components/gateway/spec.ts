@@ -37,8 +37,8 @@ export function gatewaySpec(c: PlatformConfig, inputs: GatewayInputs): WorkloadS
     entrypoint: ["nginx"],
     command: ["-c", GATEWAY_CONF_PATH, "-e", "stderr"],
     user: NGINX_USER,
-    // One gateway per host: it owns the published ports.
-    replicas: 1,
+    // One gateway per host: it owns the published ports (on a Swarm, one per node; see container/swarm.ts).
+    replicas: g.replicas,
     memoryMb: g.memoryMb,
     memoryReservationMb: g.memoryReservationMb ?? Math.floor(g.memoryMb / 2),
     cpus: g.cpus,

@@ -145,6 +145,8 @@ describe("config loading", () => {
       /^mcp-platform:publishAddress is 127\.0\.0\.1, but Swarm cannot bind a published port to one address/],
     ["swarm mode with an env secret and no command", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:services": '{"notes":{"image":"example/notes:1","port":9000,"publishedPort":9100,"memoryMb":64,"cpus":1,"secretEnv":{"TOKEN":"openaiApiKey"}}}' },
       /^mcp-platform:services\.notes\.command is required in swarm mode for a server with secretEnv/],
+    ["several gateways on one host", { "mcp-platform:gateway": '{"replicas":2}' },
+      /^mcp-platform:gateway\.replicas must be 1 on one Docker host/],
     ["a reserved name", { "mcp-platform:dataServices": '{"neo4j":{"image":"x:1","port":1,"healthcheck":["CMD","true"],"memoryMb":64,"cpus":1,"dataVolume":{"path":"/d"}}}' },
       /^mcp-platform:dataServices\.neo4j is already the name of another service/],
     ["a firewall source that is not a CIDR", { "mcp-platform:firewall": '{"allowFrom":["10.0.0.0/33"]}' },

@@ -24,7 +24,7 @@ const container = (s: DeclaredResource) => task(s).containerSpec as Obj;
 describe("the prod stack in swarm mode", () => {
   it("declares every service as a docker.Service and no container", () => {
     expect(swarm.byType("docker:index/container:Container")).toEqual([]);
-    expect(services(swarm).map((s) => label(s, "service")).sort()).toEqual(["backup", "gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
+    expect([...new Set(services(swarm).map((s) => label(s, "service")))].sort()).toEqual(["backup", "gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
   });
 
   it("gives stateless services rolling start-first updates with rollback", () => {
@@ -33,6 +33,27 @@ describe("the prod stack in swarm mode", () => {
       expect(s.inputs.updateConfig, name).toMatchObject({ order: "start-first", failureAction: "rollback", parallelism: 1 });
       expect(s.inputs.rollbackConfig, name).toMatchObject({ order: "start-first" });
     }
+  });
+
+  it("runs each MCP server replica as a single-task service with a name of its own, chained for updates", () => {
+    for (const name of ["gmail", "graphiti", "rag"]) {
+      const replicas = services(swarm).filter((s) => label(s, "service") === name);
+      expect(replicas.map((s) => s.name), name).toEqual([`${name}-1`, `${name}-2`]);
+      for (const [i, s] of replicas.entries()) {
+        expect(s.inputs.mode, s.name).toEqual({ replicated: { replicas: 1 } });
+        const frontend = (task(s).networksAdvanceds as { aliases: string[] }[])[0]!;
+        expect(frontend.aliases, s.name).toEqual([name, `${name}-${i + 1}`]);
+      }
+      // The second waits for the first: Pulumi rolls an update through them one at a time.
+      expect(replicas[1]!.dependsOn, name).toContain(replicas[0]!.name);
+    }
+  });
+
+  it("runs the gateway one task per node (it holds the published ports there), publishing in host mode", () => {
+    const gateway = byService(swarm, "gateway");
+    expect((task(gateway).placement as Obj).maxReplicas).toBe(1);
+    const ports = (reveal(gateway.inputs.endpointSpec) as { ports: { publishMode: string }[] }).ports;
+    expect(new Set(ports.map((p) => p.publishMode))).toEqual(new Set(["host"]));
   });
 
   it("places Neo4j on the node labelled for state, one replica", () => {
@@ -91,8 +112,10 @@ describe("one model, two engines", () => {
     for (const s of services(ev)) {
       const limits = (task(s).resources as { limits: { memoryBytes: number; nanoCpus: number } }).limits;
       const ports = (((reveal(s.inputs.endpointSpec) as Obj | undefined)?.ports ?? []) as { publishedPort: number }[]).map((p) => p.publishedPort);
-      out[label(s, "service")!] = {
-        replicas: (s.inputs.mode as { replicated: { replicas: number } }).replicated.replicas,
+      const name = label(s, "service")!;
+      // A server's replicas are single-task services of their own: add them up.
+      out[name] = {
+        replicas: (out[name]?.replicas ?? 0) + (s.inputs.mode as { replicated: { replicas: number } }).replicated.replicas,
         memoryMb: limits.memoryBytes / 1024 / 1024,
         cpus: limits.nanoCpus / 1e9,
         ports: ports.sort(),

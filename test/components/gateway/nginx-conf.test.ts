@@ -52,13 +52,13 @@ describe("gateway model", () => {
     expect(byService["health-monitor"]).toEqual(["health-monitor:8083"]);
   });
 
-  it("on a Swarm, where replicas have no names of their own, hashes over the addresses of tasks.<service>", () => {
+  it("on a Swarm, lists the same named replicas (one single-task service each), so gateways on every node agree", () => {
     const swarm = platformSchema.parse({ mode: "swarm", publishAddress: "0.0.0.0", services: { gmail: { replicas: 3 } } });
     const gmail = gatewayModel(swarm).routes.find((r) => r.service === "gmail")!;
-    expect([gmail.peers, gmail.affinity]).toEqual([["tasks.gmail:8080"], "index"]);
+    expect(gmail.peers).toEqual(["gmail-1:8080", "gmail-2:8080", "gmail-3:8080"]);
     const upstream = block(gatewayConf(swarm), "upstream gmail-replicas");
-    expect(upstream).toContain("hash $remote_addr;");
-    expect(upstream).toContain("server tasks.gmail:8080 max_fails=3 fail_timeout=10s resolve;");
+    expect(upstream).toContain("hash $remote_addr consistent;");
+    expect(upstream).toContain("server gmail-2:8080 max_fails=3 fail_timeout=10s resolve;");
   });
 
   it("leaves out disabled servers", () => {

@@ -26,15 +26,12 @@ const config = platformSchema.parse({
   },
 });
 
-// On a Swarm the upstream is one name (tasks.gmail) with an address per task, hashed by index; here the
-// same route with one stub address per task (nginx makes a peer of each address either way).
-const swarmGmail = gatewayModel(
-  platformSchema.parse({ mode: "swarm", publishAddress: "0.0.0.0", services: { gmail: { replicas: 3, rateLimitPerMinute: 6000, rateLimitBurst: 200 } } }),
-).routes.find((r) => r.service === "gmail")!;
-
 let dir: string;
 let nginx: child.ChildProcess | undefined;
 let nginxLog = "";
+// A second gateway with the same config, as on a second Swarm node: its listen port for gmail.
+let second: child.ChildProcess | undefined;
+let secondGmailPort = 0;
 const replicas: Record<string, StubReplica[]> = {};
 const port: Record<string, number> = {};
 let model: GatewayModel;
@@ -54,7 +51,6 @@ async function start() {
   if (!NGINX) throw new Error("nginx is not installed, but CI must run the gateway tests: install nginx-light (.ci/run does)");
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "gateway-"));
   model = gatewayModel(config);
-  model.routes.push({ ...swarmGmail, service: "gmail-swarm", peers: ["task-1", "task-2", "task-3"] });
   const ports = await freePorts(model.routes.length);
   // The test's own addresses are parameters of the model: listen ports it picked, stub replicas as peers.
   for (const [i, route] of model.routes.entries()) {
@@ -69,21 +65,37 @@ async function start() {
   fs.writeFileSync(path.join(dir, "nginx.conf"), conf);
   nginx = child.spawn(NGINX, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", "stderr"], { stdio: ["ignore", "ignore", "pipe"] });
   nginx.stderr!.on("data", (d: Buffer) => (nginxLog += d.toString()));
-  // Ready when it answers its own health endpoint (bounded: 50 tries, 100 ms apart).
+  await ready(nginx, port.gmail!);
+  // The second gateway: the same model and peers, its own listen ports and runtime directory.
+  const secondDir = path.join(dir, "second");
+  fs.mkdirSync(secondDir);
+  const secondPorts = await freePorts(model.routes.length);
+  const secondModel = { ...model, routes: model.routes.map((r, i) => ({ ...r, listenPort: secondPorts[i]! })) };
+  secondGmailPort = secondModel.routes.find((r) => r.service === "gmail")!.listenPort;
+  const secondConf = renderNginxConf(secondModel, { listenAddress: "127.0.0.1", runtimeDir: secondDir, accessLog: path.join(secondDir, "access.log"), errorLog: "stderr" });
+  fs.writeFileSync(path.join(secondDir, "nginx.conf"), secondConf);
+  second = child.spawn(NGINX, ["-p", secondDir, "-c", path.join(secondDir, "nginx.conf"), "-e", "stderr"], { stdio: ["ignore", "ignore", "pipe"] });
+  second.stderr!.on("data", (d: Buffer) => (nginxLog += d.toString()));
+  await ready(second, secondGmailPort);
+}
+
+// Ready when it answers its own health endpoint (bounded: 50 tries, 100 ms apart).
+async function ready(proc: child.ChildProcess, healthPort: number) {
   for (let attempt = 0; ; attempt++) {
-    const up = await request(port.gmail!, { path: "/healthz" }).then((r) => r.status === 200, () => false);
-    if (up) break;
-    if (attempt >= 50 || nginx.exitCode !== null) throw new Error(`nginx did not start:\n${nginxLog}`);
+    const up = await request(healthPort, { path: "/healthz" }).then((r) => r.status === 200, () => false);
+    if (up) return;
+    if (attempt >= 50 || proc.exitCode !== null) throw new Error(`nginx did not start:\n${nginxLog}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 afterAll(async () => {
-  if (nginx && nginx.exitCode === null) {
-    const exited = new Promise((r) => nginx!.once("exit", r));
-    nginx.kill("SIGTERM");
+  for (const proc of [nginx, second]) {
+    if (!proc || proc.exitCode !== null) continue;
+    const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (nginx.exitCode === null) nginx.kill("SIGKILL");
+    if (proc.exitCode === null) proc.kill("SIGKILL");
   }
   await Promise.all(Object.values(replicas).flat().map((r) => r.stop()));
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -115,16 +127,13 @@ describe("the gateway's nginx config, run by the real nginx on loopback", () => 
     expect(replicas.gmail!.reduce((n, r) => n + r.seen.length, 0)).toBe(before);
   });
 
-  it.each([
-    ["gmail", "host mode: consistent hashing over the replicas' names"],
-    ["gmail-swarm", "swarm mode: hashing over the task addresses"],
-  ])("keeps each client on one replica, and spreads different clients over the replicas (%s, %s)", async (service) => {
+  it("keeps each client on one replica, and spreads different clients over the replicas", async () => {
     const chosen = new Map<string, Set<string>>();
     for (let c = 0; c < 24; c++) {
       const from = client(c);
       const set = new Set<string>();
       for (let i = 0; i < 4; i++) {
-        const r = await request(port[service]!, { path: "/mcp", method: "POST", from, headers: { "content-type": "application/json" }, body: "{}" });
+        const r = await request(port.gmail!, { path: "/mcp", method: "POST", from, headers: { "content-type": "application/json" }, body: "{}" });
         expect(r.status).toBe(200);
         set.add((JSON.parse(r.body) as { replica: string }).replica);
       }
@@ -132,6 +141,21 @@ describe("the gateway's nginx config, run by the real nginx on loopback", () => 
     }
     for (const [from, set] of chosen) expect(set.size, `${from} went to ${[...set].join(", ")}`).toBe(1);
     const used = new Set([...chosen.values()].flatMap((s) => [...s]));
+    expect(used.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it("sends each client to the same replica through either of two gateways (two Swarm nodes)", async () => {
+    const via = async (gatewayPort: number, from: string) => {
+      const r = await request(gatewayPort, { path: "/mcp", method: "POST", from, headers: { "content-type": "application/json" }, body: "{}" });
+      expect(r.status).toBe(200);
+      return (JSON.parse(r.body) as { replica: string }).replica;
+    };
+    const used = new Set<string>();
+    for (let c = 0; c < 24; c++) {
+      const first = await via(port.gmail!, client(c));
+      expect(await via(secondGmailPort, client(c)), client(c)).toBe(first);
+      used.add(first);
+    }
     expect(used.size).toBeGreaterThanOrEqual(2);
   });
 
