@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { longestGapMinutes } from "../../../policies/lib/cron";
+import { longestGapMinutes } from "../../../components/backup/schedule";
 import { backupCoversStatefulVolumes } from "../../../policies/stack/backup-covers-stateful-volumes";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
 import { container, expectClean, expectUndecided, expectViolations, service, volume, withLabels } from "../fixtures";
@@ -19,12 +19,17 @@ const backup = (schedules: unknown, rpo = "60", mounted = ["mcp-prod-neo4j-data"
 const hourly = [{ name: "volumes", cron: "0 * * * *" }];
 
 describe("backup-covers-stateful-volumes", () => {
-  it("finds the longest gap between a schedule's runs", () => {
-    expect(longestGapMinutes("0 * * * *")).toBe(60);
-    expect(longestGapMinutes("*/15 * * * *")).toBe(15);
-    expect(longestGapMinutes("0 2 * * *")).toBe(1440);
-    expect(longestGapMinutes("0 1 * * 0")).toBe(7 * 1440);
-    expect(longestGapMinutes("0 9-17 * * 1-5")).toBe(64 * 60); // Friday 17:00 to Monday 09:00
+  it("finds the longest gap between two backups of the schedules together", () => {
+    expect(longestGapMinutes(["0 * * * *"])).toBe(60);
+    expect(longestGapMinutes(["*/15 * * * *"])).toBe(15);
+    expect(longestGapMinutes(["0 2 * * *"])).toBe(1440);
+    expect(longestGapMinutes(["0 1 * * 0"])).toBe(7 * 1440);
+    expect(longestGapMinutes(["0 9-17 * * 1-5"])).toBe(64 * 60); // Friday 17:00 to Monday 09:00
+    expect(longestGapMinutes(["0 0-11 * * *", "0 12-23 * * *"])).toBe(60); // two halves of the day
+  });
+  it("passes two schedules that together run every hour, though neither does alone", async () => {
+    const halves = [{ name: "am", cron: "0 0-11 * * *" }, { name: "pm", cron: "0 12-23 * * *" }];
+    expectClean(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(halves)]));
   });
   it("passes a backup container that mounts every stateful volume read-only on an hourly schedule", async () => {
     expectClean(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(hourly)]));
