@@ -63,6 +63,34 @@ export function scalingSection(): Section {
   return { title: "Scaling: prod with N replicas per MCP server", columns: ["replicas", "time median (p25–p75)", "resources", "time per resource"], rows, data };
 }
 
+interface PolicyFigure {
+  resources: number;
+  containers: number;
+  pairs: number;
+  time: Summary;
+  usPerPair: number;
+}
+
+export function policySection(): Section {
+  const out = execFileSync(TSX, [path.join(__dirname, "policies.ts"), String(RUNS)], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const data = JSON.parse(out.trim().split("\n").pop()!) as Record<string, PolicyFigure> & { policies: number };
+  const sizes = ["prod", "100", "1000", "10000"];
+  const rows = sizes.map((k) => {
+    const f = data[k]!;
+    return [k === "prod" ? "prod stack" : `${Number(k).toLocaleString("en")} containers`, String(f.resources), f.pairs.toLocaleString("en"), spread(f.time, " ms"), `${f.usPerPair.toFixed(1)} µs`];
+  });
+  // Linear: ten times the resources should cost about ten times the time.
+  const growth = data["10000"]!.time.median / data["1000"]!.time.median;
+  const resourceGrowth = data["10000"]!.resources / data["1000"]!.resources;
+  rows.push([`1,000 → 10,000: time ×${growth.toFixed(2)} for resources ×${resourceGrowth.toFixed(2)}`, "", "", "", ""]);
+  return {
+    title: `Policy pack: all ${data.policies} policies (prod config), resource-policy pairs`,
+    columns: ["stack", "resources", "pairs", "time median (p25–p75)", "time per pair"],
+    rows,
+    data: { ...data, growth10x: growth },
+  };
+}
+
 export function renderTable(s: Section): string {
   const widths = s.columns.map((c, i) => Math.max(c.length, ...s.rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
@@ -72,6 +100,7 @@ export function renderTable(s: Section): string {
 export const SECTIONS: Record<string, () => Section | Promise<Section>> = {
   program: programSection,
   scaling: scalingSection,
+  policies: policySection,
   gateway: () => gatewaySection(RUNS),
 };
 
