@@ -56,7 +56,8 @@ export interface WorkloadRule<C extends { exceptions: Exception[] }> {
   check(ctx: WorkloadContext<C>): void;
 }
 
-export function workloadPolicy<C extends { exceptions: Exception[] }>(rule: WorkloadRule<C>): McpPolicy {
+// What every rule declares about itself, in the form the pack lists it.
+function metadata(rule: Pick<WorkloadRule<{ exceptions: Exception[] }>, "name" | "description" | "severity" | "framework" | "remediationSteps" | "configSchema">) {
   return {
     name: rule.name,
     description: rule.description,
@@ -64,6 +65,12 @@ export function workloadPolicy<C extends { exceptions: Exception[] }>(rule: Work
     framework: rule.framework,
     remediationSteps: rule.remediationSteps,
     configSchema: rule.configSchema ? { properties: rule.configSchema } : undefined,
+  };
+}
+
+export function workloadPolicy<C extends { exceptions: Exception[] }>(rule: WorkloadRule<C>): McpPolicy {
+  return {
+    ...metadata(rule),
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
       const workload = workloadOf(args.type, args.props);
       if (!workload) return;
@@ -99,12 +106,7 @@ export interface StackRule<C extends object> {
 
 export function stackPolicy<C extends object>(rule: StackRule<C>): McpPolicy {
   return {
-    name: rule.name,
-    description: rule.description,
-    severity: rule.severity,
-    framework: rule.framework,
-    remediationSteps: rule.remediationSteps,
-    configSchema: rule.configSchema ? { properties: rule.configSchema } : undefined,
+    ...metadata(rule),
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       const reader = new Reader();
       rule.check(args, { config: withDefaults(rule.defaults, args.getConfig<Partial<C>>()), read: reader.read.bind(reader), report });
