@@ -274,7 +274,7 @@ export const backupSchema = z.strictObject({
   cpus: positiveNumber().default(0.5),
 });
 
-// Host firewall for the published ports (issue 6): rules in Docker's DOCKER-USER chain on the Docker host.
+// Host firewall for the published ports (Docker's ports bypass ufw): rules in Docker's DOCKER-USER chain on the Docker host.
 const cidrError = { error: "must be an IPv4 address or CIDR, e.g. 203.0.113.0/24" };
 const ipv4Cidr = z.union([z.cidrv4(cidrError), z.ipv4(cidrError).transform((a) => `${a}/32`)], cidrError);
 export const firewallSchema = z.strictObject({
@@ -294,7 +294,7 @@ export const firewallSchema = z.strictObject({
   sshPrivateKey: secretKeyName.optional(),
 });
 
-// Checks run after every `pulumi up` (issue 6): health and an MCP handshake through the public URLs.
+// Checks run after every `pulumi up`: health and an MCP handshake through the public URLs.
 export const verifySchema = z.strictObject({
   enabled: bool(true),
   // How long each service may take to pass before the update fails.

@@ -182,7 +182,8 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
-    // Issue 6: the published ports' allowlist on the Docker host, and the checks after every deploy.
+    // Docker's published ports bypass host firewalls such as ufw: the allowlist goes in DOCKER-USER on the
+    // Docker host. Then the checks that every deploy ends with.
     if (c.firewall.enabled)
       this.firewall = new Firewall(
         "firewall",

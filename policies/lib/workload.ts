@@ -1,4 +1,4 @@
-// One reading of a workload, whether it is a docker.Container or a Swarm docker.Service (issue 7), so a
+// One reading of a workload, whether it is a docker.Container or a Swarm docker.Service, so a
 // rule is written once. Every reader goes through the engine's unknown-checking proxy: reading a value
 // unknown during preview throws, and the caller (lib/check.ts) turns that into "can't decide".
 // Readers return `undefined` where the resource type has no such field.

@@ -3,7 +3,6 @@ import { UNKNOWN, stackPolicy, type Reader } from "../lib/check";
 // The same schedule arithmetic the config check uses (one implementation, tested against cron-parser).
 import { cronProblem, longestGapMinutes } from "../../components/backup/schedule";
 import { runbook } from "../lib/meta";
-import { reportAdvisory } from "../lib/sdk";
 import { byComponent, stackWorkloads, type StackWorkload } from "../lib/stack";
 import { VOLUME, env, field, list, mounts, text } from "../lib/workload";
 
@@ -59,10 +58,7 @@ export const backupCoversStatefulVolumes = stackPolicy<Config>({
     if (volumes.length === 0) return args.notApplicable("no stateful volume in this stack (no volume labelled dev.mcp-platform.backup=true, none written by a service)");
     const backups = byComponent(workloads, "backup");
     if (backups.length === 0) {
-      reportAdvisory(
-        report,
-        `not applicable yet: this stack has no backup container (component backup), so ${volumes.map((v) => v.name).join(", ")} are not backed up. The rule applies once the backup component exists (issue 5).`,
-      );
+      report(`This stack has no backup container (component backup), so ${volumes.map((v) => v.name).join(", ")} are not backed up. Enable backups: backup.enabled true (the default).`);
       return;
     }
     const covered = new Set<string>();

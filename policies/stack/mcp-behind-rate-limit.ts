@@ -1,7 +1,6 @@
 import { UNKNOWN, stackPolicy } from "../lib/check";
 import { runbook } from "../lib/meta";
 import { all, hostOf, limitZones, listenPorts, parseNginx, proxyPasses, upstreams, type Directive } from "../lib/nginx";
-import { reportAdvisory } from "../lib/sdk";
 import { byComponent, reachableNames, stackWorkloads, workloadFiles } from "../lib/stack";
 import { ports } from "../lib/workload";
 
@@ -17,17 +16,17 @@ export const mcpBehindRateLimit = stackPolicy<object>({
     const ws = stackWorkloads(args.resources, read);
     const servers = byComponent(ws, "mcp-server");
     if (servers.length === 0) return args.notApplicable("no MCP server in this stack");
+    let selfPublished = false;
     for (const s of servers) {
       const ps = read(`ports of ${s.resource.name}`, () => ports(s.workload));
+      if (ps !== UNKNOWN && ps.length) selfPublished = true;
       if (ps !== UNKNOWN && ps.length)
         report(`MCP server ${s.labels.service} publishes host port ${ps.map((p) => p.external ?? "(random)").join(", ")} itself, bypassing the gateway's rate limit. Remove its ports; the gateway publishes it.`, s.resource.urn);
     }
     const gateways = byComponent(ws, "gateway");
     if (gateways.length === 0) {
-      reportAdvisory(
-        report,
-        "not applicable yet: this stack has no gateway (component gateway), so no rate limit can be checked. The rule applies once the gateway exists (issue 4); until then nothing limits MCP requests.",
-      );
+      // Servers that publish their own ports were reported above; otherwise nothing reaches them from outside.
+      if (!selfPublished) return args.notApplicable("no gateway, and no MCP server publishes a port: nothing reaches the servers from outside to rate-limit");
       return;
     }
     // Each MCP server (by service label) and every name the gateway may reach its replicas by.

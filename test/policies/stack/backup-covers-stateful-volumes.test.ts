@@ -34,10 +34,10 @@ describe("backup-covers-stateful-volumes", () => {
   it("passes a backup container that mounts every stateful volume read-only on an hourly schedule", async () => {
     expectClean(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup(hourly)]));
   });
-  it("says it does not apply yet, as an advisory, while the stack has no backup container", async () => {
-    const r = await runPolicy(backupCoversStatefulVolumes, volumes);
-    expect(r.mandatory).toEqual([]);
-    expect(r.advisories.map((d) => d.message)).toEqual([expect.stringMatching(/^not applicable yet: this stack has no backup container .*mcp-prod-neo4j-data, mcp-prod-gmail-data/)]);
+  it("reports a stack with stateful volumes and no backup container at all", async () => {
+    expectViolations(await runPolicy(backupCoversStatefulVolumes, volumes), [
+      "This stack has no backup container (component backup), so mcp-prod-neo4j-data, mcp-prod-gmail-data are not backed up. Enable backups",
+    ]);
   });
   it("reports the runbook's daily 02:00 backup against its 1-hour RPO", async () => {
     expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup([{ name: "daily", cron: "0 2 * * *" }])]), [

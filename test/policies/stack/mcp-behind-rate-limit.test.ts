@@ -42,10 +42,10 @@ describe("mcp-behind-rate-limit", () => {
     // Without its ServiceConfig the gateway has no config at all.
     expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), swarmGateway]), ["is given no nginx config with a limit_req_zone"]);
   });
-  it("says it does not apply yet, as an advisory, while the stack has no gateway", async () => {
+  it("does not apply to a stack where no gateway and no server publishes anything (nothing to rate-limit)", async () => {
     const r = await runPolicy(mcpBehindRateLimit, [server("gmail")]);
-    expect(r.mandatory).toEqual([]);
-    expect(r.advisories.map((d) => d.message)).toEqual([expect.stringMatching(/^not applicable yet: this stack has no gateway/)]);
+    expect([r.mandatory, r.advisories]).toEqual([[], []]);
+    expect(r.notApplicable.map((n) => n.reason)).toEqual([expect.stringMatching(/^no gateway, and no MCP server publishes a port/)]);
   });
   it("still reports an MCP server that publishes its own port, gateway or not", async () => {
     const r = await runPolicy(mcpBehindRateLimit, [server("gmail", [{ internal: 8080, external: 8080 }])]);
