@@ -42,7 +42,8 @@ export interface WorkloadContext<C> {
   notApplicable(reason: string): never;
 }
 
-export interface WorkloadRule<C extends { exceptions: Exception[] }> {
+// What every rule declares about itself, resource and stack rules alike.
+interface RuleMetadata<C> {
   name: string;
   description: string;
   severity: Severity;
@@ -50,14 +51,17 @@ export interface WorkloadRule<C extends { exceptions: Exception[] }> {
   remediationSteps: string;
   configSchema?: Record<string, PolicyConfigJSONSchema>;
   defaults: C;
+}
+
+export interface WorkloadRule<C extends { exceptions: Exception[] }> extends RuleMetadata<C> {
   // "whole": an exception exempts the workload from this rule. "custom": the rule reads exceptions itself
   // (e.g. an exception that grants one capability).
   exceptions?: "whole" | "custom";
   check(ctx: WorkloadContext<C>): void;
 }
 
-// What every rule declares about itself, in the form the pack lists it.
-function metadata(rule: Pick<WorkloadRule<{ exceptions: Exception[] }>, "name" | "description" | "severity" | "framework" | "remediationSteps" | "configSchema">) {
+// A rule's metadata in the form the pack lists it.
+function metadata(rule: RuleMetadata<unknown>) {
   return {
     name: rule.name,
     description: rule.description,
@@ -93,14 +97,7 @@ export function workloadPolicy<C extends { exceptions: Exception[] }>(rule: Work
   };
 }
 
-export interface StackRule<C extends object> {
-  name: string;
-  description: string;
-  severity: Severity;
-  framework: PolicyComplianceFramework;
-  remediationSteps: string;
-  configSchema?: Record<string, PolicyConfigJSONSchema>;
-  defaults: C;
+export interface StackRule<C extends object> extends RuleMetadata<C> {
   check(args: StackValidationArgs, ctx: { config: C; read: Reader["read"]; report: ReportViolation }): void;
 }
 
