@@ -7,13 +7,13 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ROOT } from "../../harness/stack-files";
+import { hasTool as has, skipOrFail } from "../../harness/tools";
 
 const DIR = path.join(ROOT, "components/backup");
 const BACKUP = path.join(DIR, "backup.sh");
 const RESTORE = path.join(DIR, "restore.sh");
 const SCRIPTS = fs.readdirSync(DIR).filter((f) => f.endsWith(".sh"));
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 // What the fake Neo4j holds: statements with quotes, backslashes, newlines and non-ASCII text, so the
 // export's encoding round trip is exercised.
@@ -164,11 +164,7 @@ const status = (s: Sandbox) => JSON.parse(fs.readFileSync(path.join(s.backups, "
 
 describe("the backup scripts", () => {
   it(`pass shellcheck: ${SCRIPTS.join(", ")}`, (ctx) => {
-    if (!has("shellcheck")) {
-      // CI installs shellcheck (.ci/run): there a missing one is a broken install, not a skip.
-      if (process.env.CI) throw new Error("shellcheck is not installed, and CI must have it (.ci/run installs it)");
-      ctx.skip("shellcheck is not installed on this machine; CI installs it");
-    }
+    skipOrFail(ctx, has("shellcheck") ? undefined : "shellcheck is not installed (apt-get install shellcheck)");
     expect(SCRIPTS.length).toBeGreaterThanOrEqual(2);
     const r = spawnSync("shellcheck", ["--severity=style", ...SCRIPTS.map((f) => path.join(DIR, f))], { encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");

@@ -11,8 +11,8 @@ import {
   scriptArgs,
   type FirewallPlan,
 } from "../../../components/firewall/rules";
+import { hasTool as has, skipOrFail } from "../../harness/tools";
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const isRoot = process.getuid?.() === 0;
 // In CI the tools are installed and we are root: a missing one is a broken install, not a reason to skip.
 const mustRun = Boolean(process.env.CI);
@@ -104,7 +104,7 @@ describe("where the rules run", () => {
 const shellcheckMissing = !has("shellcheck");
 describe("shellcheck", () => {
   it("passes the rule script (bash) and the command that carries it (sh)", (ctx) => {
-    if (shellcheckMissing && !mustRun) ctx.skip("shellcheck is not installed (apt-get install shellcheck)");
+    skipOrFail(ctx, shellcheckMissing ? "shellcheck is not installed (apt-get install shellcheck)" : undefined, mustRun);
     const script = spawnSync("shellcheck", ["-s", "bash", RULES_SCRIPT], { encoding: "utf8" });
     expect(script.stdout + script.stderr).toBe("");
     expect(script.status).toBe(0);
@@ -137,8 +137,7 @@ const run = (plan: FirewallPlan, action: "apply" | "remove") => inNs("sh", "-c",
 describe("the rules, applied with iptables in a network namespace", () => {
   const mustNotSkip = mustRun && isRoot && has("iptables");
   it("inserts, keeps, updates and removes exactly its rules", (ctx) => {
-    if (netnsProblem && !mustNotSkip) ctx.skip(netnsProblem);
-    if (netnsProblem) throw new Error(`cannot run the namespace test: ${netnsProblem}`);
+    skipOrFail(ctx, netnsProblem, mustNotSkip);
     inNs("iptables", "-N", "DOCKER-USER");
     inNs("iptables", "-A", "DOCKER-USER", "-s", "192.0.2.99/32", "-j", "RETURN");
     const before = chain();
@@ -181,8 +180,7 @@ describe("the rules, applied with iptables in a network namespace", () => {
   });
 
   it("restores the order when someone moved a rule by hand", (ctx) => {
-    if (netnsProblem && !mustNotSkip) ctx.skip(netnsProblem);
-    if (netnsProblem) throw new Error(`cannot run the namespace test: ${netnsProblem}`);
+    skipOrFail(ctx, netnsProblem, mustNotSkip);
     const plan = firewallPlan(config(), "prod");
     run(plan, "apply");
     const applied = chain();

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { platformSchema } from "../../../components/config/schema";
 import { firewallCommand, firewallPlan, type FirewallPlan } from "../../../components/firewall/rules";
+import { hasTool as has, skipOrFail } from "../../harness/tools";
 
 const id = process.pid % 100000;
 const NS = { client: `fwc-${id}`, host: `fwh-${id}`, ctr: `fwk-${id}` };
@@ -13,7 +14,6 @@ const HOST_IP = "198.51.100.1";
 const CTR_IP = "172.31.0.2";
 const listeners: ChildProcess[] = [];
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const isRoot = process.getuid?.() === 0;
 const mustRun = Boolean(process.env.CI) && isRoot && has("iptables");
 
@@ -89,8 +89,7 @@ const onlyGmail = (firewall: Record<string, unknown> = {}, publishAddress = "0.0
 
 describe("the rules against real traffic through a DNAT, as Docker forwards it", () => {
   it("let the allowlisted published port through, drop another forwarded port, keep the containers' own connections working, and undo cleanly", (ctx) => {
-    if (problem && !mustRun) ctx.skip(problem);
-    if (problem) throw new Error(`cannot run the traffic test: ${problem}`);
+    skipOrFail(ctx, problem, mustRun);
 
     // Without rules both forwarded ports answer: the situation ufw users are surprised by.
     expect(connect(NS.client, HOST_IP, 8080)).toBe("hello from 80");
