@@ -21,7 +21,8 @@ export interface BackupCronArgs {
   volumes: Record<string, pulumi.Input<string>>;
   volumePrefix: string;
   protectVolumes: boolean;
-  neo4jImage: string;
+  // Neo4j's pulled image, used unless backup.image names another.
+  neo4jImage: pulumi.Input<string>;
   neo4jPassword: pulumi.Output<string>;
   secrets: Record<string, pulumi.Output<string>>;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -73,7 +74,7 @@ export class BackupCron extends pulumi.ComponentResource {
     }
     const encryptionKey = c.encryptionKey ? args.secrets[c.encryptionKey] : undefined;
     if (c.encryptionKey && !encryptionKey) throw new Error(`secret ${c.encryptionKey} was not loaded (the config loader should have reported it)`);
-    const image = serviceImage(name, { image: c.image ?? args.neo4jImage }, (ctx) => ctx, { parent: this });
+    const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, { parent: this }) : args.neo4jImage;
     const spec = backupSpec(c, {
       image,
       stack: args.stack,

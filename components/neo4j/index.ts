@@ -22,6 +22,8 @@ export class Neo4j extends pulumi.ComponentResource {
   readonly uri = NEO4J_URI;
   readonly user = NEO4J_USER;
   readonly password: pulumi.Output<string>;
+  // The pulled image's id: the backups run its cypher-shell and neo4j-admin, which match the server.
+  readonly image: pulumi.Output<string>;
   readonly dataVolume: pulumi.Input<string>;
   readonly logsVolume: pulumi.Input<string>;
   readonly containers: docker.Container[];
@@ -47,6 +49,7 @@ export class Neo4j extends pulumi.ComponentResource {
     this.dataVolume = volume("data");
     this.logsVolume = volume("logs");
     const image = serviceImage(name, { image: args.config.image }, (c) => c, { parent: this });
+    this.image = image;
     const spec = neo4jSpec(args.config, {
       image,
       password: this.password,

@@ -173,7 +173,7 @@ export class Platform extends pulumi.ComponentResource {
           volumes: { ...this.volumes },
           volumePrefix: prefix,
           protectVolumes: c.protectVolumes,
-          neo4jImage: c.neo4j.image,
+          neo4jImage: this.neo4j.image,
           neo4jPassword: this.neo4j.password,
           secrets,
           dependsOn: this.neo4j.resources,

@@ -105,6 +105,13 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
     expect(JSON.parse(uploads[0]!.content as string)).toHaveProperty("installed.client_id", "test-client");
   });
 
+  it("runs the backups on Neo4j's own pulled image (a cypher-shell that matches the server), pulled once", () => {
+    const [neo4j] = replicasOf(ev(), "neo4j");
+    const [backup] = replicasOf(ev(), "backup");
+    expect(backup!.inputs.image).toBe(neo4j!.inputs.image);
+    expect(ev().byType("docker:index/remoteImage:RemoteImage").map((i) => i.name)).not.toContain("backup-image");
+  });
+
   it("starts graphiti only after Neo4j is healthy", () => {
     // Neo4j is created with wait: true, so graphiti's dependency on it means a healthy Neo4j.
     const names = ev().resources.map((r) => r.name);
