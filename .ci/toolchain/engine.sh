@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# A current Docker engine (Debian trixie's docker.io) for the end-to-end tests, run from a debootstrapped
+# tree on this host, each engine with its own socket, data root and (optionally) network namespace.
+#
+#   engine.sh start NAME [NETNS]   start engine NAME; prints its socket (unix://…)
+#   engine.sh stop NAME            stop it (SIGTERM, then wait)
+#   engine.sh socket NAME          print its socket
+#
+# The tree is entered with pivot_root in a mount namespace of its own, not chroot: under chroot
+# `docker exec` (and so every healthcheck) runs with the host's files, so a container could look healthy
+# with an image that lacks its own probe tool. A second or third engine in its own network namespace
+# is a second or third Swarm node; it is started with nsenter --net (ip netns exec remounts /sys and
+# hides the cgroup mounts).
+set -euo pipefail
+
+CACHE=${MCP_CI_CACHE:-/var/cache/mcp-platform-ci}
+ROOT=${MCP_ENGINE_ROOT:-$CACHE/engine/trixie-root}
+STATE=${MCP_ENGINE_STATE:-/var/lib/mcp-platform-e2e}
+
+usage() { echo "usage: $0 start NAME [NETNS] | stop NAME | socket NAME" >&2; exit 2; }
+
+name_ok() { [[ $1 =~ ^[a-z][a-z0-9-]{0,20}$ ]] || { echo "engine name must be a short lowercase word, got '$1'" >&2; exit 2; }; }
+
+socket_of() { echo "unix://$STATE/$1/run/docker.sock"; }
+
+start() {
+  local name=$1 netns=${2:-}
+  name_ok "$name"
+  [[ -x $ROOT/usr/sbin/dockerd ]] || { echo "no engine tree at $ROOT (run .ci/toolchain/install.sh)" >&2; exit 1; }
+  local dir=$STATE/$name
+  mkdir -p "$dir/run" "$dir/data" "$dir/tmp"
+  if [[ -S $dir/run/docker.sock ]] && docker -H "$(socket_of "$name")" version >/dev/null 2>&1; then
+    socket_of "$name"; return 0
+  fi
+  rm -f "$dir/run/docker.sock" "$dir/run/docker.pid"
+  local enter=()
+  [[ -n $netns ]] && enter=(nsenter "--net=/var/run/netns/$netns")
+  # Each engine gets its own bridge subnet so engines in one network namespace never collide.
+  local bip=${MCP_ENGINE_BIP:-172.30.$((RANDOM % 200 + 20)).1/24}
+  # The mount namespace: the tree bound onto itself (pivot_root needs a mount point), the kernel's
+  # filesystems, and this engine's own run, data and tmp directories; then the tree becomes /.
+  "${enter[@]}" unshare --mount --fork bash -c '
+    set -e
+    root=$1 dir=$2 bip=$3
+    mount --make-rprivate /
+    mount --bind "$root" "$root"
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount --rbind /dev "$root/dev"
+    mount --bind "$dir/run" "$root/run"
+    mkdir -p "$root/var/lib/docker"
+    mount --bind "$dir/data" "$root/var/lib/docker"
+    mount --bind "$dir/tmp" "$root/tmp"
+    cd "$root"
+    mkdir -p oldroot
+    pivot_root . oldroot
+    umount -l /oldroot
+    exec dockerd -H unix:///run/docker.sock --pidfile /run/docker.pid --exec-root /run/docker-exec \
+      --data-root /var/lib/docker --bip "$bip" --log-level warn
+  ' _ "$ROOT" "$dir" "$bip" >"$dir/dockerd.log" 2>&1 &
+  echo $! >"$dir/launcher.pid"
+  local sock; sock=$(socket_of "$name")
+  for _ in $(seq 1 150); do
+    if docker -H "$sock" version >/dev/null 2>&1; then echo "$sock"; return 0; fi
+    if ! kill -0 "$(cat "$dir/launcher.pid")" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  echo "engine $name did not start; its log:" >&2
+  tail -n 30 "$dir/dockerd.log" >&2
+  exit 1
+}
+
+stop() {
+  local name=$1 dir=$STATE/$1
+  name_ok "$name"
+  local pid=""
+  # The pid file is written inside the engine's namespace, but its pid is the host's (same pid namespace).
+  [[ -f $dir/run/docker.pid ]] && pid=$(cat "$dir/run/docker.pid")
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  if [[ -f $dir/launcher.pid ]]; then
+    local launcher; launcher=$(cat "$dir/launcher.pid")
+    kill -0 "$launcher" 2>/dev/null && kill -TERM "$launcher" 2>/dev/null || true
+    rm -f "$dir/launcher.pid"
+  fi
+  rm -f "$dir/run/docker.sock"
+}
+
+case ${1:-} in
+  start) [[ $# -ge 2 ]] || usage; start "$2" "${3:-}" ;;
+  stop) [[ $# -eq 2 ]] || usage; stop "$2" ;;
+  socket) [[ $# -eq 2 ]] || usage; socket_of "$2" ;;
+  *) usage ;;
+esac
