@@ -34,7 +34,10 @@ start() {
   fi
   rm -f "$dir/run/docker.sock" "$dir/run/docker.pid"
   local enter=()
-  [[ -n $netns ]] && enter=(nsenter "--net=/var/run/netns/$netns")
+  if [[ -n $netns ]]; then
+    [[ -e /var/run/netns/$netns ]] || { ip netns add "$netns"; ip -n "$netns" link set lo up; }
+    enter=(nsenter "--net=/var/run/netns/$netns")
+  fi
   # Each engine gets its own bridge subnet so engines in one network namespace never collide.
   local bip=${MCP_ENGINE_BIP:-172.30.$((RANDOM % 200 + 20)).1/24}
   # The mount namespace: the tree bound onto itself (pivot_root needs a mount point), the kernel's
