@@ -42,6 +42,7 @@ start() {
   local bip=${MCP_ENGINE_BIP:-172.30.$((RANDOM % 200 + 20)).1/24}
   # The mount namespace: the tree bound onto itself (pivot_root needs a mount point), the kernel's
   # filesystems, and this engine's own run, data and tmp directories; then the tree becomes /.
+  # shellcheck disable=SC2016 # the inner script expands its own positional arguments
   "${enter[@]}" unshare --mount --fork bash -c '
     set -e
     root=$1 dir=$2 bip=$3
@@ -86,7 +87,7 @@ stop() {
   fi
   if [[ -f $dir/launcher.pid ]]; then
     local launcher; launcher=$(cat "$dir/launcher.pid")
-    kill -0 "$launcher" 2>/dev/null && kill -TERM "$launcher" 2>/dev/null || true
+    if kill -0 "$launcher" 2>/dev/null; then kill -TERM "$launcher" 2>/dev/null || true; fi
     rm -f "$dir/launcher.pid"
   fi
   rm -f "$dir/run/docker.sock"
