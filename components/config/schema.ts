@@ -351,16 +351,21 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // cannot reach it, so run the project's virtualenv directly (WORKDIR is /app/mcp).
     command: ["/app/mcp/.venv/bin/python", "main.py"],
     port: 8000,
-    // FastMCP serves /mcp/ and answers /mcp with a 307.
-    path: "/mcp/",
+    // FastMCP (mcp >= 1.12, what the 1.0.1 image is built with) serves /mcp and answers /mcp/ with a 307
+    // to a URL built from the Host header, which a proxy in front breaks: use /mcp.
+    path: "/mcp",
     publishedPort: 8082,
     rateLimitPerMinute: 200,
     memoryMb: 512,
     cpus: 1,
     user: "1000:1000",
+    // graphiti 1.0.1 reads its settings with pydantic-settings (nested keys joined by `__`): the baked
+    // config says database.provider falkordb, so an external Neo4j needs DATABASE__PROVIDER; the model is
+    // LLM__MODEL (MODEL_NAME, which the runbook sets, is not read).
     env: {
       MCP_SERVER_NAME: "graphiti-tools",
-      MODEL_NAME: "gpt-4.1-mini",
+      DATABASE__PROVIDER: "neo4j",
+      LLM__MODEL: "gpt-4.1-mini",
       GRAPHITI_TELEMETRY_ENABLED: "false",
       SEMAPHORE_LIMIT: "10",
     },

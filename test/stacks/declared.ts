@@ -132,7 +132,7 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
   it("exports the URLs, networks and volumes a user needs", () => {
     const o = ev().outputs as { mcpServers: Record<string, { url: string; healthUrl: string }>; dashboardUrl: string; healthApiUrl: string; networks: Inputs; volumes: Inputs };
     expect(Object.keys(o.mcpServers).sort()).toEqual(["gmail", "graphiti", "rag"]);
-    expect(o.mcpServers.graphiti!.url).toMatch(/:8082\/mcp\/$/);
+    expect(o.mcpServers.graphiti!.url).toMatch(/:8082\/mcp$/);
     expect(o.dashboardUrl).toMatch(/:8083\/dashboard$/);
     expect(o.healthApiUrl).toMatch(/:8083\/api\/health\/overall$/);
     expect(Object.keys(o.networks).sort()).toEqual(["backend", "frontend"]);

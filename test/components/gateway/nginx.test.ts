@@ -208,7 +208,7 @@ describe("the gateway's nginx config, run by the real nginx on loopback", () => 
     const statuses: number[] = [];
     let rejected: Awaited<ReturnType<typeof request>> | undefined;
     for (let i = 0; i < 10; i++) {
-      const r = await request(port.graphiti!, { path: "/mcp/", method: "POST", from, headers: { "content-type": "application/json" }, body: "{}" });
+      const r = await request(port.graphiti!, { path: "/mcp", method: "POST", from, headers: { "content-type": "application/json" }, body: "{}" });
       statuses.push(r.status);
       if (r.status === 429) rejected = r;
     }
@@ -223,19 +223,19 @@ describe("the gateway's nginx config, run by the real nginx on loopback", () => 
     const body = JSON.parse(rejected!.body) as { error: { message: string } };
     expect(body.error.message).toMatch(/rate limit exceeded: graphiti allows 6 requests per minute/);
     // Another client has its own allowance.
-    expect((await request(port.graphiti!, { path: "/mcp/", method: "POST", from: client(61), body: "{}" })).status).toBe(200);
+    expect((await request(port.graphiti!, { path: "/mcp", method: "POST", from: client(61), body: "{}" })).status).toBe(200);
     // The JSON access log shows each rejection.
     const rejections = accessLog().filter((l) => l.service === "graphiti" && l.client === from && l.status === "429");
     expect(rejections.length).toBe(10 - passed);
     expect(rejections.every((l) => l.rate_limit === "REJECTED")).toBe(true);
   });
 
-  it("serves graphiti at its exact MCP path /mcp/ and answers other paths with a JSON 404", async () => {
+  it("serves graphiti at its exact MCP path /mcp and answers other paths with a JSON 404", async () => {
     const r = await request(port.rag!, { path: "/other", from: client(70) });
     expect(r.status).toBe(404);
     expect(JSON.parse(r.body)).toEqual({ error: "not found: the MCP endpoint of rag is /mcp" });
     const seen = replicas.graphiti!.flatMap((s) => s.seen.map((q) => q.path));
-    expect(new Set(seen)).toEqual(new Set(["/mcp/"]));
+    expect(new Set(seen)).toEqual(new Set(["/mcp"]));
   });
 
   it("proxies the health monitor's dashboard and API on its own port", async () => {
