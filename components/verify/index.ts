@@ -13,8 +13,6 @@ export interface VerificationArgs {
   timeoutSeconds: number;
   // The project directory, where `npm ci` installed tsx and the MCP SDK.
   projectDir: string;
-  // Changes on every `pulumi up` so that the checks run each time, not only when an input changes.
-  runId?: string;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -36,11 +34,10 @@ export class Verification extends pulumi.ComponentResource {
         update: cmd,
         dir: args.projectDir,
         logging: "stdoutAndStderr",
-        // The container ids make the dependency visible in the inputs too (and rerun on a replacement).
-        triggers: [
-          args.runId ?? new Date().toISOString(),
-          ...[...args.services, ...(args.after ?? [])].filter((r) => r instanceof pulumi.CustomResource).map((r) => r.id),
-        ],
+        // The checks run again when something they check was replaced (a container's id changes), and
+        // only then: a deployment that changed nothing has nothing new to verify, so a second `pulumi up`
+        // and `pulumi preview --expect-no-changes` see no change. `npm run verify` checks on demand.
+        triggers: [...args.services, ...(args.after ?? [])].filter((r) => r instanceof pulumi.CustomResource).map((r) => r.id),
       },
       { parent: this, dependsOn: [...args.services, ...(args.after ?? [])] },
     );
