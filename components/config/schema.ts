@@ -315,7 +315,9 @@ export const loggingSchema = z.strictObject({
 });
 
 export const restartSchema = z.strictObject({
-  policy: z.enum(["on-failure", "unless-stopped"], { error: "must be on-failure or unless-stopped" }).default("on-failure"),
+  // unless-stopped: Docker brings every service back after a daemon restart. With on-failure, a container
+  // that exited 0 when the daemon stopped it cleanly stays down (seen on Docker 26).
+  policy: z.enum(["on-failure", "unless-stopped"], { error: "must be on-failure or unless-stopped" }).default("unless-stopped"),
   // CIS 5.15: at most 5 retries with on-failure.
   maxRetries: positiveInt().pipe(z.number().max(5, { error: "must be at most 5 (CIS Docker 5.15)" })).default(5),
 });

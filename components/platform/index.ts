@@ -6,6 +6,7 @@ import { BackupCron } from "../backup";
 import { resolveBuildContext } from "../config/load";
 import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
+import type { EngineFeatures } from "../container/engine";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
 import { Firewall } from "../firewall";
@@ -24,6 +25,8 @@ export interface PlatformArgs {
   secretKeys: string[];
   // Directory that relative paths (sourceRoot) are taken from; the project directory.
   projectDir?: string;
+  // What the Docker engine at dockerHost supports (components/container/engine.ts); unset means current.
+  engine?: EngineFeatures;
 }
 
 export interface McpServerEndpoint {
@@ -55,7 +58,7 @@ export class Platform extends pulumi.ComponentResource {
     const prefix = `mcp-${stack}`;
     const provider = new docker.Provider(`${name}-docker`, { host: c.dockerHost }, { parent: this });
     const child = { parent: this, providers: { docker: provider } };
-    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm };
+    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm, engine: args.engine };
     const volumeLabels = { "dev.mcp-platform.stack": stack, "dev.mcp-platform.backup": "true" };
     const resolveContext = (context: string) => resolveBuildContext(c, context, args.projectDir);
     const secrets = Object.fromEntries(args.secretKeys.map((k) => [k, secretValue(k)]));

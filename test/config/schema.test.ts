@@ -28,14 +28,16 @@ describe("platform configuration schema", () => {
     expect(c.healthMonitor.port).toBe(8083);
     expect(c.alerts).toEqual({ responseTimeMs: 5000, errorRate: 0.1, consecutiveFailures: 3, memoryUsage: 0.9, cpuUsage: 0.8 });
     expect(c.logging).toEqual({ maxSize: "10m", maxFile: 3 });
-    expect(c.restart).toEqual({ policy: "on-failure", maxRetries: 5 });
+    expect(c.restart).toEqual({ policy: "unless-stopped", maxRetries: 5 });
   });
 
-  it("gives graphiti the standalone image on port 8000 at /mcp/ and wires it to Neo4j", () => {
+  it("gives graphiti the standalone image on port 8000 at /mcp (FastMCP redirects /mcp/) and wires it to Neo4j", () => {
     const g = platformSchema.parse({}).services.graphiti!;
     expect(g.image).toMatch(/^zepai\/knowledge-graph-mcp:.*-standalone$/);
     expect(g.port).toBe(8000);
-    expect(g.path).toBe("/mcp/");
+    expect(g.path).toBe("/mcp");
+    expect(g.env).toMatchObject({ DATABASE__PROVIDER: "neo4j", LLM__MODEL: "gpt-4.1-mini" });
+    expect(g.env).not.toHaveProperty("MODEL_NAME");
     expect(g.neo4j).toBeDefined();
     expect(g.secretEnv).toEqual({ OPENAI_API_KEY: "openaiApiKey" });
   });

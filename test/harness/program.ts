@@ -78,6 +78,8 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     ...secrets,
   };
   pulumi.runtime.setAllConfig(config, Object.keys(secrets));
+  // The program asks the Docker engine for its API version; under mocks there is none to ask.
+  process.env.MCP_PLATFORM_DOCKER_API_VERSION ??= "1.45";
   const resources: DeclaredResource[] = [];
   const dependencies = new Map<string, string[]>();
   await pulumi.runtime.setMocks(
