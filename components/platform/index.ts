@@ -8,6 +8,7 @@ import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
+import { gatewayHost, routeScheme } from "../gateway/model";
 import { Firewall } from "../firewall";
 import { firewallPlan } from "../firewall/rules";
 import { HealthMonitor } from "../health-monitor";
@@ -16,7 +17,6 @@ import { Neo4j } from "../neo4j";
 import { Networks } from "../network";
 import { Verification } from "../verify";
 import { endpointsFromOutputs } from "../verify/endpoints";
-import { publicHost, url } from "./urls";
 
 export interface PlatformArgs {
   config: PlatformConfig;
@@ -94,7 +94,9 @@ export class Platform extends pulumi.ComponentResource {
       this.volumes[`${svc}-data`] = pulumi.output(ds.dataVolume);
     }
 
-    const host = publicHost(c.publishAddress, c.dockerHost);
+    // The gateway's URLs: https when it (or a load balancer in front) terminates TLS.
+    const host = gatewayHost(c);
+    const url = (h: string, port: number, path: string) => `${routeScheme(c)}://${h}:${port}${path}`;
     for (const [svc, s] of Object.entries(c.services)) {
       if (!s.enabled) continue;
       const dependsOn: pulumi.Resource[] = [];
@@ -154,6 +156,7 @@ export class Platform extends pulumi.ComponentResource {
           config: c,
           platform,
           frontendNetwork: frontend,
+          secrets,
           dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
         },
         child,
