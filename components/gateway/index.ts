@@ -63,7 +63,7 @@ export class Gateway extends pulumi.ComponentResource {
         { create: selfSignedCommand(gatewayHost(c)), logging: "stderr" },
         { parent: this, additionalSecretOutputs: ["stdout"] },
       );
-      tlsPem = pulumi.secret(pair.stdout.apply((s) => `${s.trim()}\n`));
+      tlsPem = pulumi.secret(pair.stdout.apply((s) => `${(s ?? "").trim()}\n`));
     }
     if (tlsPem) this.certificate = pulumi.unsecret(tlsPem.apply(certificateOf));
 
