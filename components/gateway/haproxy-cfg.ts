@@ -34,6 +34,7 @@ export const METRICS_LUA = "metrics.lua";
 export const issuerKeyFile = (service: string, i: number) => `${service}-issuer-${i + 1}.pem`;
 export const apiKeyMapFile = (service: string) => `${service}-api-keys.map`;
 export const ADMIN_SOCKET = "admin.sock";
+export const TLS_TERMINATED_IN_FRONT = "# TLS is terminated in front of the gateway:";
 // A token's aud list is searched for the route's URL in its first entries only.
 export const AUDIENCE_LIST_MAX = 4;
 
@@ -286,6 +287,8 @@ export function renderHaproxyCfg(model: GatewayModel, target: RenderTarget): str
   const stream = `${t.streamTimeoutSeconds}s`;
   const lines: string[] = [
     "# Rendered by mcp-platform (components/gateway/haproxy-cfg.ts) from the stack configuration. Do not edit.",
+    // Read by the policy pack (published-routes-tls-auth): plain HTTP on the routes, declared.
+    ...(model.tlsTerminatedBy ? [`${TLS_TERMINATED_IN_FRONT} ${model.tlsTerminatedBy.replace(/\s+/g, " ")}`] : []),
     "global",
     ...indent([
       `nbthread ${model.threads}`,

@@ -54,6 +54,8 @@ export interface GatewayModel {
   tuning: GatewayTuning;
   // TLS on the routes' ports (a certificate file), or plain HTTP (loopback dev, or TLS ended in front).
   tls: boolean;
+  // Plain HTTP because a load balancer in front terminates TLS (gateway.tls.terminatedBy.reason).
+  tlsTerminatedBy?: string;
   hstsMaxAgeSeconds: number;
   allowedOrigins: string[];
   threads: number;
@@ -136,6 +138,7 @@ export function gatewayModel(c: PlatformConfig): GatewayModel {
       metricsPort: g.metricsPort,
     },
     tls: Boolean(g.tls.certificate || g.tls.selfSigned),
+    tlsTerminatedBy: g.tls.terminatedBy?.reason,
     hstsMaxAgeSeconds: g.tls.hstsMaxAgeSeconds,
     allowedOrigins: g.allowedOrigins,
     // One thread per CPU the container may use.
