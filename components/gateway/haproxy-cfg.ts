@@ -34,6 +34,7 @@ export const METRICS_LUA = "metrics.lua";
 export const issuerKeyFile = (service: string, i: number) => `${service}-issuer-${i + 1}.pem`;
 export const apiKeyMapFile = (service: string) => `${service}-api-keys.map`;
 export const ADMIN_SOCKET = "admin.sock";
+export const REPLICA_HEADER = "x-mcp-platform-replica";
 export const TLS_TERMINATED_IN_FRONT = "# TLS is terminated in front of the gateway:";
 // A token's aud list is searched for the route's URL in its first entries only.
 export const AUDIENCE_LIST_MAX = 4;
@@ -223,7 +224,11 @@ function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget
   );
   if (model.tls && model.hstsMaxAgeSeconds > 0) lines.push(`http-after-response set-header strict-transport-security "max-age=${model.hstsMaxAgeSeconds}"`);
   if (route.kind === "mcp")
-    lines.push(`http-after-response set-header access-control-expose-headers ${q(MCP_EXPOSED_HEADERS.join(", "))}`);
+    lines.push(
+      `http-after-response set-header access-control-expose-headers ${q(MCP_EXPOSED_HEADERS.join(", "))}`,
+      // Which replica answered (its alias): the verification checks that a session stays on one.
+      `http-response set-header ${REPLICA_HEADER} %[srv_name]`,
+    );
   lines.push(`default_backend ${backend(route)}`);
   return [`frontend ${route.service}`, ...indent(lines)];
 }

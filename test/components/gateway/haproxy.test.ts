@@ -403,3 +403,21 @@ describe("observability", () => {
     expect((await tlsRequest(port.gmail!, ca, { path: "/metrics" })).status).toBe(404);
   });
 });
+
+describe("the verification's gateway checks, against the real gateway", () => {
+  it("pass on a route that refuses what it must and keeps a session on one replica", async () => {
+    const { checkGateway } = await import("../../../components/verify/checks");
+    const r = await checkGateway(route("gmail").resource, { token: await gmailToken({ sub: "verify" }), ca, timeoutMs: 5000 });
+    expect(r).toEqual({ ok: true, detail: "401/403 as expected; one session, one replica" });
+  });
+
+  it("fail on a route without authentication, naming what went wrong", async () => {
+    const { checkGateway } = await import("../../../components/verify/checks");
+    // graphiti's route asks for an API key; called as if it were open, with a direct replica as the URL.
+    const r = await checkGateway(`http://${graphiti[0]!.address}/mcp/`, { ca, timeoutMs: 5000 });
+    expect(r.ok).toBe(false);
+    expect(r.detail).toContain("no token: HTTP 200, not 401");
+    expect(r.detail).toContain("foreign Origin: HTTP 200, not 403");
+    expect(r.detail).toContain("the route is plain HTTP");
+  });
+});
