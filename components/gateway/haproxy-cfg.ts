@@ -135,7 +135,7 @@ function authRules(route: GatewayRoute, confDir: string): string[] {
 }
 
 // Counters for /metrics/clients: per route and authenticated client, kept in a stick table.
-function metricRules(route: GatewayRoute): string[] {
+function metricRules(): string[] {
   const c = COUNTERS;
   return [
     `http-after-response sc-inc-gpc(${c.count},1)`,
@@ -154,7 +154,7 @@ function metricRules(route: GatewayRoute): string[] {
 function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget): string[] {
   const bind = `${target.listenAddress ?? ""}:${route.listenPort}`;
   const tls = model.tls ? ` ssl crt ${target.confDir}/${TLS_PEM} alpn h2,http/1.1` : "";
-  const { periodMs, allowed } = rateWindow(route);
+  const { allowed } = rateWindow(route);
   const origins = [...new Set([route.origin, ...model.allowedOrigins])];
   const maxBody = model.tuning.maxRequestBodyMb * 1024 * 1024;
   const lines: string[] = [
@@ -220,7 +220,7 @@ function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget
     "http-request del-header authorization",
     "http-request del-header proxy-authorization",
     `http-request set-header x-forwarded-proto ${model.tls ? "https" : "http"}`,
-    ...metricRules(route),
+    ...metricRules(),
   );
   if (model.tls && model.hstsMaxAgeSeconds > 0) lines.push(`http-after-response set-header strict-transport-security "max-age=${model.hstsMaxAgeSeconds}"`);
   if (route.kind === "mcp")

@@ -214,6 +214,7 @@ export class Platform extends pulumi.ComponentResource {
           ],
           after: this.firewall ? [this.firewall.rules] : [],
           timeoutSeconds: c.verify.timeoutSeconds,
+          environment: verifyEnvironment(this.gateway),
           projectDir: args.projectDir ?? process.cwd(),
         },
         { parent: this },
@@ -227,4 +228,14 @@ export class Platform extends pulumi.ComponentResource {
       volumes: this.volumes,
     });
   }
+}
+
+// The deploy's checks call each apiKey route with its first client's key, and trust a self-signed certificate.
+function verifyEnvironment(gateway: Gateway | undefined): Record<string, pulumi.Input<string>> | undefined {
+  if (!gateway) return undefined;
+  const tokens = Object.fromEntries(Object.entries(gateway.apiKeys).map(([service, keys]) => [service, Object.values(keys)[0]!]));
+  return {
+    MCP_PLATFORM_VERIFY_TOKENS: pulumi.secret(pulumi.output(tokens).apply((t) => JSON.stringify(t))),
+    ...(gateway.certificate ? { MCP_PLATFORM_VERIFY_CA: gateway.certificate } : {}),
+  };
 }

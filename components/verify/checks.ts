@@ -37,9 +37,21 @@ export const DEFAULT_OPTIONS: VerifyOptions = { deadlineMs: 120_000, attemptTime
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 120);
 
+// Credentials and trust for the gateway's routes, from the environment (the verification resource sets
+// them as secrets): MCP_PLATFORM_VERIFY_TOKENS = {"<service>": "<API key or access token>"}, and
+// MCP_PLATFORM_VERIFY_CA = the gateway's certificate when it is self-signed.
+export function verifyTokens(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  try {
+    return JSON.parse(env.MCP_PLATFORM_VERIFY_TOKENS ?? "{}") as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+const verifyCa = () => process.env.MCP_PLATFORM_VERIFY_CA || undefined;
+
 export async function checkHealth(url: string, timeoutMs: number): Promise<StepResult> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await gatewayFetch(verifyCa())(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     return { ok: res.ok, detail: `HTTP ${res.status}` };
   } catch (e) {
@@ -57,9 +69,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 // initialize (Client.connect) then tools/list; the session is ended afterwards so that servers which keep
 // sessions in memory (gmail) are not left holding one per deploy.
-export async function checkMcp(url: string, timeoutMs: number): Promise<StepResult & { tools: string[] }> {
+export async function checkMcp(url: string, timeoutMs: number, token?: string): Promise<StepResult & { tools: string[] }> {
   const client = new Client({ name: "mcp-platform-verify", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: gatewayFetch(verifyCa()),
+    ...(token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
+  });
   try {
     await withTimeout(client.connect(transport, { timeout: timeoutMs }), timeoutMs, "initialize");
     const { tools } = await withTimeout(client.listTools(undefined, { timeout: timeoutMs }), timeoutMs, "tools/list");
@@ -76,7 +91,7 @@ export async function checkMcp(url: string, timeoutMs: number): Promise<StepResu
 async function attempt(ep: ServiceEndpoint, timeoutMs: number): Promise<Omit<ServiceResult, "attempts">> {
   const started = performance.now();
   const health = await checkHealth(ep.healthUrl, timeoutMs);
-  const mcp = ep.mcpUrl ? await checkMcp(ep.mcpUrl, timeoutMs) : undefined;
+  const mcp = ep.mcpUrl ? await checkMcp(ep.mcpUrl, timeoutMs, verifyTokens()[ep.name]) : undefined;
   return { name: ep.name, health, mcp, latencyMs: Math.round(performance.now() - started), ok: health.ok && (mcp?.ok ?? true) };
 }
 

@@ -13,6 +13,8 @@ export interface VerificationArgs {
   timeoutSeconds: number;
   // The project directory, where `npm ci` installed tsx and the MCP SDK.
   projectDir: string;
+  // Environment of the checks: the gateway's credentials for them (secret) and its certificate.
+  environment?: Record<string, pulumi.Input<string>>;
   // Changes on every `pulumi up` so that the checks run each time, not only when an input changes.
   runId?: string;
 }
@@ -35,6 +37,7 @@ export class Verification extends pulumi.ComponentResource {
         create: cmd,
         update: cmd,
         dir: args.projectDir,
+        environment: args.environment,
         logging: "stdoutAndStderr",
         // The container ids make the dependency visible in the inputs too (and rerun on a replacement).
         triggers: [
