@@ -21,3 +21,7 @@ export const healthApiUrl = output((p) => p.healthApiUrl);
 export const mcpServers = output((p) => p.endpoints);
 export const networks = output((p) => ({ backend: p.networks.backend.name, frontend: p.networks.frontend.name }));
 export const volumes = output((p) => p.volumes);
+// Gateway credentials: each apiKey route's client keys (secret: `pulumi stack output --show-secrets apiKeys`)
+// and the certificate the gateway presents (to trust a self-signed one in dev).
+export const apiKeys = output((p) => (p.gateway && Object.keys(p.gateway.apiKeys).length ? pulumi.secret(p.gateway.apiKeys) : undefined));
+export const gatewayCertificate = output((p) => p.gateway?.certificate);

@@ -99,7 +99,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     envs: envEntries(spec.env, spec.secretEnv),
     labels: [
       ...Object.entries(labels(spec, platform.environment, replica)).map(([label, value]) => ({ label, value })),
-      ...(init?.gate ? [{ label: INIT_LABEL, value: init.gate }] : []),
+      ...(init?.gate && spec.filesChange !== "reload" ? [{ label: INIT_LABEL, value: init.gate }] : []),
     ],
     // Resource limits (CIS 5.11, 5.12): a hard memory limit with no swap on top, a soft reservation, a CPU quota.
     memory: spec.memoryMb,

@@ -87,6 +87,9 @@ export interface WorkloadSpec {
   stateful: boolean;
   // Runs to completion once instead of serving (volume init): no restarts.
   oneShot?: boolean;
+  // What a change of its files does: "replace" the container (it reads them at start, the default), or
+  // nothing, because the workload watches its files and reloads them itself ("reload").
+  filesChange?: "replace" | "reload";
 }
 
 export interface FilesDirectory {

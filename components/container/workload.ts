@@ -86,12 +86,15 @@ export function deployContainers(
   );
   const args = initArgs(spec, platform, filesVolumes.map((v) => v.name));
   const init = args && new docker.Container(`${name}-volume-init`, args, { parent: opts.parent, dependsOn: opts.dependsOn });
-  const initOutputs = { filesVolumes: filesVolumes.map((v) => v.name), gate: init ? initGate(init, spec.service) : undefined };
+  const gate = init ? initGate(init, spec.service) : undefined;
+  const initOutputs = { filesVolumes: filesVolumes.map((v) => v.name), gate };
+  // Every replica waits for the init to have succeeded, also where its files change without replacing it.
+  const initDone = init && gate ? gate.apply(() => init) : undefined;
   const containers: docker.Container[] = [];
   const count = spec.stateful ? 1 : spec.replicas;
   for (let i = 1; i <= count; i++) {
     const previous = containers[containers.length - 1];
-    const dependsOn = [...(opts.dependsOn ?? []), ...(init ? [init] : []), ...(previous ? [previous] : [])];
+    const dependsOn = [...(opts.dependsOn ?? []), ...(initDone ? [initDone] : []), ...(previous ? [previous] : [])];
     containers.push(
       new docker.Container(
         replicaName(name, spec, i),

@@ -9,6 +9,7 @@ import { secretValue } from "../config/stack";
 import type { EngineFeatures } from "../container/engine";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
+import { gatewayHost, routeScheme } from "../gateway/model";
 import { Firewall } from "../firewall";
 import { firewallPlan } from "../firewall/rules";
 import { HealthMonitor } from "../health-monitor";
@@ -17,7 +18,6 @@ import { Neo4j } from "../neo4j";
 import { Networks } from "../network";
 import { Verification } from "../verify";
 import { endpointsFromOutputs } from "../verify/endpoints";
-import { publicHost, url } from "./urls";
 
 export interface PlatformArgs {
   config: PlatformConfig;
@@ -97,7 +97,9 @@ export class Platform extends pulumi.ComponentResource {
       this.volumes[`${svc}-data`] = pulumi.output(ds.dataVolume);
     }
 
-    const host = publicHost(c.publishAddress, c.dockerHost);
+    // The gateway's URLs: https when it (or a load balancer in front) terminates TLS.
+    const host = gatewayHost(c);
+    const url = (h: string, port: number, path: string) => `${routeScheme(c)}://${h}:${port}${path}`;
     for (const [svc, s] of Object.entries(c.services)) {
       if (!s.enabled) continue;
       const dependsOn: pulumi.Resource[] = [];
@@ -157,6 +159,7 @@ export class Platform extends pulumi.ComponentResource {
           config: c,
           platform,
           frontendNetwork: frontend,
+          secrets,
           dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
         },
         child,
@@ -214,6 +217,7 @@ export class Platform extends pulumi.ComponentResource {
           ],
           after: this.firewall ? [this.firewall.rules] : [],
           timeoutSeconds: c.verify.timeoutSeconds,
+          environment: verifyEnvironment(this.gateway),
           projectDir: args.projectDir ?? process.cwd(),
         },
         { parent: this },
@@ -227,4 +231,14 @@ export class Platform extends pulumi.ComponentResource {
       volumes: this.volumes,
     });
   }
+}
+
+// The deploy's checks call each apiKey route with its first client's key, and trust a self-signed certificate.
+function verifyEnvironment(gateway: Gateway | undefined): Record<string, pulumi.Input<string>> | undefined {
+  if (!gateway) return undefined;
+  const tokens = Object.fromEntries(Object.entries(gateway.apiKeys).map(([service, keys]) => [service, Object.values(keys)[0]!]));
+  return {
+    MCP_PLATFORM_VERIFY_TOKENS: pulumi.secret(pulumi.output(tokens).apply((t) => JSON.stringify(t))),
+    ...(gateway.certificate ? { MCP_PLATFORM_VERIFY_CA: gateway.certificate } : {}),
+  };
 }

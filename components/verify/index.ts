@@ -13,6 +13,8 @@ export interface VerificationArgs {
   timeoutSeconds: number;
   // The project directory, where `npm ci` installed tsx and the MCP SDK.
   projectDir: string;
+  // Environment of the checks: the gateway's credentials for them (secret) and its certificate.
+  environment?: Record<string, pulumi.Input<string>>;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -33,6 +35,7 @@ export class Verification extends pulumi.ComponentResource {
         create: cmd,
         update: cmd,
         dir: args.projectDir,
+        environment: args.environment,
         logging: "stdoutAndStderr",
         // The checks run again when something they check was replaced (a container's id changes), and
         // only then: a deployment that changed nothing has nothing new to verify, so a second `pulumi up`

@@ -2,7 +2,7 @@
 import { expect, it } from "vitest";
 import type { Evaluation } from "../harness/program";
 import { isSecretValue, reveal } from "../harness/program";
-import { FAKE_SECRETS, stackConfig } from "../harness/stack-files";
+import { FAKE_SECRETS, fakeSecrets, stackConfig } from "../harness/stack-files";
 import { parseConfig } from "../../components/config/load";
 import { publishedPortClaims } from "../../components/config/schema";
 import { gatewayConf } from "../../components/gateway/spec";
@@ -103,7 +103,8 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
   });
 
   it("generates the Neo4j password and passes it, with every other secret, only as secret values", () => {
-    expect(ev().byType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+    // Neo4j's password; the others are the gateway's API keys.
+    expect(ev().byType("random:index/randomPassword:RandomPassword").filter((p) => !p.name.endsWith("-key"))).toHaveLength(1);
     const [neo4j] = replicasOf(ev(), "neo4j");
     expect(isSecretValue(neo4j!.inputs.envs)).toBe(true);
     const auth = (reveal(neo4j!.inputs.envs) as string[]).find((e) => e.startsWith("NEO4J_AUTH="))!;
@@ -179,7 +180,8 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
 
 // The gateway publishes every host port; replicas are chained so an update replaces one at a time.
 export function itPublishesThroughTheGateway(stack: string, ev: () => Evaluation) {
-  const { config } = parseConfig({ ...stackConfig(stack), ...FAKE_SECRETS }, (k) => k in FAKE_SECRETS, () => true);
+  const secrets = fakeSecrets(stack);
+  const { config } = parseConfig({ ...stackConfig(stack), ...secrets }, (k) => k in secrets, () => true);
   const ports = (c: { inputs: Inputs }) => (reveal(c.inputs.ports) ?? []) as { internal: number; external: number; ip: string }[];
 
   it("publishes host ports from the gateway alone: exactly publishedPortClaims, bound to publishAddress", () => {
@@ -204,21 +206,21 @@ export function itPublishesThroughTheGateway(stack: string, ev: () => Evaluation
   });
 
   it("gives each replica its own alias next to the service's, and lists every replica in the gateway's upstream", () => {
-    const conf = filesOf(ev(), "gateway")[0]!.content;
+    const conf = filesOf(ev(), "gateway").find((f) => f.path.endsWith("/haproxy.cfg"))!.content;
     expect(conf).toBe(gatewayConf(config));
     for (const [name, s] of Object.entries(config.services).filter(([, s]) => s.enabled)) {
       replicasOf(ev(), name).forEach((r, i) => {
         const frontend = (reveal(r.inputs.networksAdvanced) as { aliases: string[] }[])[0]!;
         expect(frontend.aliases, r.name).toEqual([name, `${name}-${i + 1}`]);
-        expect(conf).toContain(`server ${name}-${i + 1}:${s.port} `);
+        expect(conf).toContain(`server ${name}-${i + 1} ${name}-${i + 1}:${s.port}\n`);
       });
     }
   });
 
-  it("runs the gateway hardened: nginx's own user, read-only root, no capabilities, after the services it proxies", () => {
+  it("runs the gateway hardened: HAProxy's own user, read-only root, no capabilities, after the services it proxies", () => {
     const [gateway] = serviceContainers(ev(), "gateway");
     const i = reveal(gateway!.inputs) as Inputs;
-    expect([i.user, i.readOnly, i.entrypoints]).toEqual(["101:101", true, ["nginx"]]);
+    expect([i.user, i.readOnly, i.entrypoints]).toEqual(["99:99", true, ["/bin/sh", "/usr/local/etc/haproxy/mcp-platform/entrypoint.sh"]]);
     expect(i.capabilities).toEqual({ drops: ["ALL"], adds: [] });
     expect(Object.keys(i.tmpfs as Inputs)).toEqual(["/tmp"]);
     const proxied = [...serviceContainers(ev(), "mcp-server"), ...serviceContainers(ev(), "health-monitor")].map((c) => c.name);

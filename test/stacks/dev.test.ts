@@ -37,6 +37,7 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
   });
 
   it("leaves the firewall off (ports on loopback) but verifies every deploy", () => {
-    expect(ev.byType("command:local:Command").map((c) => c.name)).toEqual(["verify-checks"]);
+    // The other command makes the gateway's self-signed TLS pair.
+    expect(ev.byType("command:local:Command").map((c) => c.name)).toEqual(["gateway-self-signed-tls", "verify-checks"]);
   });
 });

@@ -66,10 +66,10 @@ describe("the verification after every deploy", () => {
     expect(m, verify.create).not.toBeNull();
     const endpoints = JSON.parse(m![1]!) as { name: string; healthUrl: string; mcpUrl?: string }[];
     expect(endpoints).toEqual([
-      { name: "gmail", healthUrl: "http://127.0.0.1:8080/health", mcpUrl: "http://127.0.0.1:8080/mcp" },
-      { name: "graphiti", healthUrl: "http://127.0.0.1:8082/health", mcpUrl: "http://127.0.0.1:8082/mcp" },
-      { name: "rag", healthUrl: "http://127.0.0.1:8084/health", mcpUrl: "http://127.0.0.1:8084/mcp" },
-      { name: "health-monitor", healthUrl: "http://127.0.0.1:8083/health" },
+      { name: "gmail", healthUrl: "https://127.0.0.1:8080/health", mcpUrl: "https://127.0.0.1:8080/mcp" },
+      { name: "graphiti", healthUrl: "https://127.0.0.1:8082/health", mcpUrl: "https://127.0.0.1:8082/mcp" },
+      { name: "rag", healthUrl: "https://127.0.0.1:8084/health", mcpUrl: "https://127.0.0.1:8084/mcp" },
+      { name: "health-monitor", healthUrl: "https://127.0.0.1:8083/health" },
     ]);
   });
 });
