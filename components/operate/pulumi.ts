@@ -104,6 +104,14 @@ function run(step: Step, cwd: string): number {
   }
 }
 
+// Whether a stack deploys to another machine (ssh:// or tcp://), as the CI deploy job requires: a stack
+// on the runner's own Docker would vanish with the runner while the state still described it.
+export function remoteDockerHost(stack: string, projectDir: string): { remote: boolean; dockerHost: string } {
+  const host = stackSettings(stack, projectDir)[`${PROJECT}:dockerHost`];
+  const dockerHost = typeof host === "string" ? host : "unix:///var/run/docker.sock";
+  return { remote: /^(ssh|tcp):\/\//.test(dockerHost), dockerHost };
+}
+
 export function main(command: "deploy" | "preview", argv: string[], projectDir = process.cwd()): number {
   let p: Plan;
   try {
@@ -126,8 +134,15 @@ export function main(command: "deploy" | "preview", argv: string[], projectDir =
 
 if (require.main === module) {
   const [command, ...argv] = process.argv.slice(2);
+  if (command === "remote-host" && argv[0] === "--stack" && argv[1]) {
+    // For the workflow: `remote=true|false` on stdout (a step output), the reason on stderr.
+    const { remote, dockerHost } = remoteDockerHost(argv[1], process.cwd());
+    console.log(`remote=${remote}`);
+    console.error(remote ? `stack ${argv[1]} deploys to ${dockerHost}` : `stack ${argv[1]} is not deployed from CI: its dockerHost ${dockerHost} is the runner's own Docker (set dockerHost to ssh://user@host or tcp://host:2376)`);
+    process.exit(0);
+  }
   if (command !== "deploy" && command !== "preview") {
-    console.error("usage: tsx components/operate/pulumi.ts deploy|preview --stack <name> [pulumi options]");
+    console.error("usage: tsx components/operate/pulumi.ts deploy|preview --stack <name> [pulumi options]\n       tsx components/operate/pulumi.ts remote-host --stack <name>");
     process.exit(2);
   }
   process.exit(main(command, argv));
