@@ -80,5 +80,7 @@ export function connectionProblem(dockerHost: string, e: unknown): string {
   if (err.code === "ENOENT" || err.code === "ECONNREFUSED")
     return `cannot reach the Docker engine at ${dockerHost} (${err.code}): is Docker running there, and is this the stack's dockerHost?`;
   if (err.code === "EACCES") return `no permission to use ${dockerHost}: run as a user in the docker group, or as root`;
+  if (/not a swarm manager/.test(err.message ?? ""))
+    return `the Docker engine at ${dockerHost} is not a Swarm manager, but the stack's mode is swarm: point dockerHost at a manager (docker node ls lists them)`;
   return `the Docker engine at ${dockerHost} failed: ${err.message ?? String(e)}`;
 }

@@ -134,7 +134,12 @@ options:
   --outputs-file <file>   the stack's outputs (pulumi stack output --json), instead of asking Pulumi
   -h, --help              this text`;
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+  projectDir: string = process.cwd(),
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -178,7 +183,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   let ctx: StackContext;
   try {
-    ctx = loadStack({ stack: v.stack, outputsFile: v["outputs-file"], dockerHost: v["docker-host"] });
+    ctx = loadStack({ stack: v.stack, outputsFile: v["outputs-file"], dockerHost: v["docker-host"], projectDir });
   } catch (e) {
     err(`logs: ${(e as Error).message}\n`);
     return 2;

@@ -55,7 +55,7 @@ const short = (digest: string) => digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]
 function imageCell(f: WorkloadFacts): string {
   if (f.image.includes("@sha256:")) return f.image.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]*/, "@$1");
   if (f.digest) return `${f.image}@${short(f.digest)}`;
-  return `${f.image} (local, ${short(f.localId ?? "no id")})`;
+  return f.localId ? `${f.image} (local, ${short(f.localId)})` : f.image;
 }
 
 function route(ctx: StackContext, f: WorkloadFacts): string {
@@ -200,7 +200,12 @@ options:
 
 exit code: 0 every replica is running and healthy, 1 one is not, 2 the status could not be read`;
 
-export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = console.log,
+  err: (s: string) => void = console.error,
+  projectDir: string = process.cwd(),
+): Promise<number> {
   let values;
   try {
     values = parseArgs({
@@ -229,7 +234,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   let ctx: StackContext;
   let facts: WorkloadFacts[];
   try {
-    ctx = loadStack({ stack: values.stack, outputsFile: values["outputs-file"], dockerHost: values["docker-host"] });
+    ctx = loadStack({ stack: values.stack, outputsFile: values["outputs-file"], dockerHost: values["docker-host"], projectDir });
   } catch (e) {
     err(`status: ${(e as Error).message}`);
     return 2;

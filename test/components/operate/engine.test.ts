@@ -130,4 +130,50 @@ describe("status and logs on a real Docker engine", () => {
       child.kill();
     }
   });
+
+  it("on a Swarm: one row per service task, and the service's logs", async (ctx) => {
+    skipOrFail(ctx, problem);
+    // Swarm needs an address to advertise: a veth pair inside the test's own namespace.
+    for (const args of [["link", "add", "sw0", "type", "veth", "peer", "name", "sw1"], ["addr", "add", "10.250.0.1/24", "dev", "sw0"], ["link", "set", "sw0", "up"], ["link", "set", "sw1", "up"]])
+      execFileSync("ip", ["-n", name, ...args]);
+    await docker.swarmInit({ ListenAddr: "10.250.0.1:2377", AdvertiseAddr: "10.250.0.1" });
+    await docker.createNetwork({ Name: "mcp-sw-frontend", Driver: "overlay", Attachable: true });
+    await docker.createNetwork({ Name: "mcp-sw-backend", Driver: "overlay", Internal: true });
+    const network = (await docker.getNetwork("mcp-sw-frontend").inspect()) as { Id: string };
+    await docker.createService({
+      Name: "gmail-1",
+      Labels: labels("gmail", "mcp-server", 1),
+      TaskTemplate: {
+        ContainerSpec: { Image: "mcp-platform-test/busybox:1", Command: ["sh", "-c", "i=0; while true; do echo \"swarm line $i\"; i=$((i+1)); sleep 1; done"] },
+        Networks: [{ Target: network.Id }],
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+    });
+    const project = path.join(tmp, "swarm-project");
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, "Pulumi.sw.yaml"), "config:\n  mcp-platform:mode: swarm\n");
+    const outputs = path.join(project, "outputs.json");
+    fs.writeFileSync(outputs, JSON.stringify({ networks: { frontend: "mcp-sw-frontend", backend: "mcp-sw-backend" }, mcpServers: { gmail: { url: "http://127.0.0.1:8080/mcp", replicas: 1 } } }));
+    const args = ["--stack", "sw", "--docker-host", socket, "--outputs-file", outputs];
+    let result = { code: -1, stdout: "", stderr: "" };
+    await expect
+      .poll(async () => {
+        let stdout = "";
+        let stderr = "";
+        const code = await status(args, (x) => (stdout += `${x}\n`), (x) => (stderr += `${x}\n`), project);
+        result = { code, stdout, stderr };
+        return code;
+      }, { timeout: 60_000, interval: 500 })
+      .toBe(0);
+    expect(result.stdout).toMatch(/\(swarm mode\)/);
+    expect(result.stdout).toMatch(/^gmail\s+1\s+running\s+-\s+\d+s\s+0\s+mcp-platform-test\/busybox:1\s+http:\/\/127\.0\.0\.1:8080\/mcp$/m);
+    let out = "";
+    await expect
+      .poll(async () => {
+        out = "";
+        await logs([...args, "gmail", "--tail", "2"], (x) => (out += x), () => undefined, project);
+        return /^swarm line \d+$/m.test(out);
+      }, { timeout: 30_000, interval: 500 })
+      .toBe(true);
+  });
 });

@@ -148,3 +148,13 @@ describe("status rows", () => {
     expect([5_000, 125_000, 3 * 3600_000 + 60_000, 2 * 86400_000 + 3600_000].map(formatDuration)).toEqual(["5s", "2m 5s", "3h 1m", "2d 1h"]);
   });
 });
+
+describe("connection problems, in words", () => {
+  it("names a Docker host that is not a Swarm manager when the stack is in swarm mode", async () => {
+    const { connectionProblem } = await import("../../../components/operate/docker");
+    expect(connectionProblem("ssh://deploy@worker", new Error("(HTTP code 503) unexpected - This node is not a swarm manager. Use \"docker swarm init\"…"))).toBe(
+      "the Docker engine at ssh://deploy@worker is not a Swarm manager, but the stack's mode is swarm: point dockerHost at a manager (docker node ls lists them)",
+    );
+    expect(connectionProblem("tcp://h:2376", new Error("x"))).toBe("the Docker engine at tcp://h:2376 failed: x");
+  });
+});
