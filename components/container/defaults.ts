@@ -44,6 +44,13 @@ export function goDuration(seconds: number): string {
   return `${s}s`;
 }
 
+// CPUs as the provider reads them back from Docker's NanoCpus: a whole number keeps one decimal ("1.0"),
+// a fraction has no trailing zeros ("0.5"). Written as "1", every later `pulumi up` replaced the container.
+export function dockerCpus(cpus: number): string {
+  if (!(cpus > 0)) throw new RangeError(`cpus must be positive, got ${cpus}`);
+  return Number.isInteger(cpus) ? cpus.toFixed(1) : String(Number(cpus.toFixed(9)));
+}
+
 // While a container starts, Docker probes it every 2 s instead of every interval, so a dependent and the
 // next replica start as soon as it is healthy. Engines before API 1.44 refuse the setting: left out there.
 export const HEALTH_START_INTERVAL_SECONDS = 2;
@@ -97,7 +104,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     memory: spec.memoryMb,
     memoryReservation: spec.memoryReservationMb,
     memorySwap: spec.memoryMb,
-    cpus: String(spec.cpus),
+    cpus: dockerCpus(spec.cpus),
     logDriver: "json-file",
     logOpts: logOptions(platform.logging),
     healthcheck: dockerHealthcheck(spec.healthcheck, platform.engine),
