@@ -49,7 +49,10 @@ export async function probeMcpRevision(c: McpCheck, protocolVersion: string, tim
     };
   } catch (e) {
     steps.push({ step, ms: elapsed(t), ok: false });
-    return { check: label, ok: false, ms: Math.max(...steps.map((s) => s.ms)), detail: `${step}: ${errorMessage(e)}`, steps };
+    // The SDK's StreamableHTTPError carries the HTTP status as its code.
+    const code = (e as { code?: unknown }).code;
+    const status = typeof code === "number" && code >= 100 && code < 600 ? `HTTP ${code}: ` : "";
+    return { check: label, ok: false, ms: Math.max(...steps.map((s) => s.ms)), detail: `${step}: ${status}${errorMessage(e)}`, steps };
   } finally {
     // Servers that keep sessions in memory (the PA gmail fork) would otherwise hold one per probe.
     await withTimeout(transport.terminateSession(), 2_000, "session end").catch(() => undefined);
