@@ -67,6 +67,8 @@ export function createServer(monitor: Monitor, opts: ServerOptions): RunningServ
     const p = url.pathname.replace(/\/+$/, "") || "/";
     const file = files.get(p);
     if (file) return void res.writeHead(200, headers(file.type)).end(req.method === "HEAD" ? undefined : file.body);
+    // Browsers ask for it on every page; there is none.
+    if (p === "/favicon.ico") return void res.writeHead(204, headers("image/x-icon")).end();
     if (p === "/") return void res.writeHead(302, headers("text/plain", { location: "/dashboard" })).end();
     if (p === "/health")
       return json(res, 200, {
