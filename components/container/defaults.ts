@@ -95,6 +95,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     tmpfs: spec.readOnlyRootFilesystem || spec.tmpfs.length ? tmpfsMounts(spec.tmpfs) : undefined,
     mounts: [
       ...spec.volumes.map((v) => ({ type: "volume", source: v.volumeName, target: v.path, readOnly: v.readOnly })),
+      ...(spec.hostMounts ?? []).map((h) => ({ type: "bind", source: h.hostPath, target: h.path, readOnly: true })),
       // Docker refuses to copy files into a read-only root filesystem unless the target is on a volume:
       // each uploaded file's directory gets a volume of its own, discarded with the container.
       ...(spec.readOnlyRootFilesystem ? uploadDirectories(spec).map((dir) => ({ type: "volume", target: dir })) : []),

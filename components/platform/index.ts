@@ -8,11 +8,16 @@ import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
+import { GATEWAY_ALIAS } from "../gateway/spec";
 import { Firewall } from "../firewall";
 import { firewallPlan } from "../firewall/rules";
+import { STATUS_FILE } from "../backup/spec";
+import { stateVolume } from "../container/volume";
 import { HealthMonitor } from "../health-monitor";
+import { replicaTargetName } from "../health-monitor/targets";
 import { McpServer } from "../mcp-server";
 import { Neo4j } from "../neo4j";
+import { BOLT_PORT, NEO4J_ALIAS } from "../neo4j/spec";
 import { Networks } from "../network";
 import { Verification } from "../verify";
 import { endpointsFromOutputs } from "../verify/endpoints";
@@ -127,37 +132,12 @@ export class Platform extends pulumi.ComponentResource {
       };
     }
 
+    // The monitor's history volume, before the backups so that they cover it.
     const m = c.healthMonitor;
-    if (m.enabled) {
-      this.healthMonitor = new HealthMonitor(
-        "health-monitor",
-        {
-          config: m,
-          platform,
-          resolveContext,
-          frontendNetwork: frontend,
-          services: c.services,
-          alerts: c.alerts,
-          dependsOn: Object.values(this.mcpServers).flatMap((s) => s.resources),
-        },
-        child,
-      );
-      this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
-      this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
-    }
-
-    // The only workload that publishes host ports: every MCP server's and the monitor's.
-    if (publishedPortClaims(c).length > 0)
-      this.gateway = new Gateway(
-        "gateway",
-        {
-          config: c,
-          platform,
-          frontendNetwork: frontend,
-          dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
-        },
-        child,
-      );
+    const monitorData = m.enabled
+      ? stateVolume("health-monitor-data", { volumeName: `${prefix}-health-monitor-data`, labels: volumeLabels, protect: c.protectVolumes }, platform, child).name
+      : undefined;
+    if (monitorData) this.volumes["health-monitor-data"] = pulumi.output(monitorData);
 
     // Backups: every stateful volume read-only, Neo4j through its export; after the services, so the
     // volume map is complete.
@@ -181,6 +161,62 @@ export class Platform extends pulumi.ComponentResource {
         child,
       );
     }
+
+    if (m.enabled && monitorData) {
+      // Container ids (host mode) let the monitor find each container's cgroup for memory and CPU.
+      const containerIds: Record<string, pulumi.Input<string>> = {};
+      for (const [svc, server] of Object.entries(this.mcpServers))
+        server.containers.forEach((ctr, i) => (containerIds[replicaTargetName(svc, i + 1)] = ctr.id));
+      if (this.neo4j.containers[0]) containerIds.neo4j = this.neo4j.containers[0].id;
+      for (const [svc, ds] of Object.entries(this.dataServices)) if (ds.containers[0]) containerIds[svc] = ds.containers[0].id;
+      const secretOf = (key?: string) => (key ? secrets[key] : undefined);
+      this.healthMonitor = new HealthMonitor(
+        "health-monitor",
+        {
+          config: m,
+          platform,
+          resolveContext,
+          model: {
+            services: c.services,
+            dataServices: c.dataServices,
+            neo4j: { host: NEO4J_ALIAS, port: BOLT_PORT },
+            // The gateway answers its own health on every port it listens on.
+            gateway: { scheme: "http", host: GATEWAY_ALIAS, healthPath: "/healthz" },
+            alerts: c.alerts,
+            backup: this.backup ? { statusFile: STATUS_FILE, rpoMinutes: c.backup.rpoMinutes } : undefined,
+            cgroups: c.mode === "host" && m.resources.enabled,
+          },
+          containerIds,
+          frontendNetwork: frontend,
+          backendNetwork: backend,
+          dataVolume: monitorData,
+          backupVolume: this.backup?.backupVolume,
+          gatewayToken: secretOf(m.gatewayTokenKey),
+          webhookUrl: secretOf(m.alertWebhookKey),
+          dependsOn: [
+            ...this.neo4j.resources,
+            ...Object.values(this.dataServices).flatMap((d) => d.resources),
+            ...Object.values(this.mcpServers).flatMap((s) => s.resources),
+          ],
+        },
+        child,
+      );
+      this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
+      this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
+    }
+
+    // The only workload that publishes host ports: every MCP server's and the monitor's.
+    if (publishedPortClaims(c).length > 0)
+      this.gateway = new Gateway(
+        "gateway",
+        {
+          config: c,
+          platform,
+          frontendNetwork: frontend,
+          dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
+        },
+        child,
+      );
 
     // Docker's published ports bypass host firewalls such as ufw: the allowlist goes in DOCKER-USER on the
     // Docker host. Then the checks that every deploy ends with.

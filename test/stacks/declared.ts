@@ -122,9 +122,13 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
 
   it("gives the health monitor its targets, derived from the MCP servers, as a config file", () => {
     const [monitor] = replicasOf(ev(), "health-monitor");
-    const upload = (monitor!.inputs.uploads as Inputs[])[0]!;
-    const file = JSON.parse(upload.content as string) as { targets: { url: string }[]; alertThresholds: Inputs };
-    expect(file.targets.map((t) => t.url)).toEqual(["http://gmail:8080/health", "http://graphiti:8000/health", "http://rag:8082/health"]);
+    const upload = (monitor!.inputs.uploads as Inputs[]).find((u) => u.file === "/app/config/monitor.json")!;
+    const file = JSON.parse(reveal(upload.content) as string) as { targets: { name: string; checks: { url?: string }[] }[]; alertThresholds: Inputs };
+    expect(file.targets.filter((t) => /^(gmail|graphiti|rag)-1$/.test(t.name)).map((t) => t.checks[0]!.url)).toEqual([
+      "http://gmail-1:8080/health",
+      "http://graphiti-1:8000/health",
+      "http://rag-1:8082/health",
+    ]);
     expect(file.alertThresholds.response_time).toBe(5000);
     expect(reveal(monitor!.inputs.envs)).toEqual(expect.arrayContaining(["HEALTH_CHECK_INTERVAL=30", "PORT=8083", "NODE_ENV=production"]));
   });
@@ -136,7 +140,7 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
     expect(o.dashboardUrl).toMatch(/:8083\/dashboard$/);
     expect(o.healthApiUrl).toMatch(/:8083\/api\/health\/overall$/);
     expect(Object.keys(o.networks).sort()).toEqual(["backend", "frontend"]);
-    expect(Object.keys(o.volumes).sort()).toEqual(["gmail-data", "neo4j-data", "neo4j-logs", "rag-data"]);
+    expect(Object.keys(o.volumes).sort()).toEqual(["gmail-data", "health-monitor-data", "neo4j-data", "neo4j-logs", "rag-data"]);
   });
 
   it("parents every resource under a component with an mcp-platform type token", () => {

@@ -31,8 +31,8 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
   });
 
   it("does not protect volumes", () => {
-    // Four stateful volumes and the backup volume.
-    expect(ev.byType(VOLUME)).toHaveLength(5);
+    // Four stateful volumes, the health monitor's history and the backup volume.
+    expect(ev.byType(VOLUME)).toHaveLength(6);
   });
 
   it("leaves the firewall off (ports on loopback) but verifies every deploy", () => {
