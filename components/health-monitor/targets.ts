@@ -13,6 +13,8 @@ export const MONITOR_CONFIG_PATH = "/app/config/monitor.json";
 export const MONITOR_SECRETS_DIR = "/app/secrets";
 export const GATEWAY_TOKEN_FILE = `${MONITOR_SECRETS_DIR}/gateway-token`;
 export const WEBHOOK_URL_FILE = `${MONITOR_SECRETS_DIR}/alert-webhook-url`;
+// The CA that signed an https gateway's certificate, when it is not a public one (NODE_EXTRA_CA_CERTS).
+export const GATEWAY_CA_FILE = `${MONITOR_SECRETS_DIR}/gateway-ca.pem`;
 export const MONITOR_DATA_DIR = "/app/data";
 export const HISTORY_FILE = `${MONITOR_DATA_DIR}/state.json`;
 export const CGROUP_MOUNT = "/host/cgroup";

@@ -107,4 +107,14 @@ describe("the monitor's spec on a Swarm", () => {
     expect(spec.volumes.map((v) => v.path)).toEqual(["/app/data"]);
     expect(spec.stateful).toBe(true);
   });
+
+  it("trusts an https gateway's private CA through a file and NODE_EXTRA_CA_CERTS", () => {
+    const m = platformSchema.parse({}).healthMonitor;
+    const spec = healthMonitorSpec(m, { image: "x", frontendNetwork: "f", backendNetwork: "b", configFile: "{}", dataVolume: "d", gatewayCa: "-----BEGIN CERTIFICATE-----" });
+    expect(spec.files.map((f) => [f.path, f.secret])).toEqual([
+      ["/app/config/monitor.json", false],
+      ["/app/secrets/gateway-ca.pem", false],
+    ]);
+    expect(spec.env.NODE_EXTRA_CA_CERTS).toBe("/app/secrets/gateway-ca.pem");
+  });
 });

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "child_process";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as net from "net";
 import type { AddressInfo } from "net";
 import * as os from "os";
@@ -24,13 +25,13 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export function listen(handler: http.RequestListener, port = 0): Promise<{ server: http.Server; url: string; port: number }> {
-  const server = http.createServer(handler);
+export function listen(handler: http.RequestListener, port = 0, tls?: { key: string; cert: string }): Promise<{ server: http.Server; url: string; port: number }> {
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
       const p = (server.address() as AddressInfo).port;
-      resolve({ server, url: `http://127.0.0.1:${p}`, port: p });
+      resolve({ server, url: `${tls ? "https" : "http"}://127.0.0.1:${p}`, port: p });
     });
   });
 }
@@ -49,6 +50,8 @@ export interface McpOptions {
   // Required bearer token (the gateway's auth, once it has it).
   token?: string;
   tools?: number;
+  // Serve https with this key and certificate (a gateway with TLS).
+  tls?: { key: string; cert: string };
 }
 
 // An MCP server with the SDK's Streamable HTTP transport and sessions in memory (as the PA servers).
@@ -85,7 +88,7 @@ export async function mcpServer(o: McpOptions = {}): Promise<Server & { initiali
       return void (await transport.handleRequest(req, res, body));
     }
     await transport.handleRequest(req, res);
-  });
+  }, 0, o.tls);
   return { url, port, initializeVersions, close: () => stop(server) };
 }
 
@@ -151,13 +154,13 @@ export interface RunningMonitor {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startMonitor(dist: string, config: MonitorConfigInput, opts: { dir: string; port?: number }): Promise<RunningMonitor> {
+export async function startMonitor(dist: string, config: MonitorConfigInput, opts: { dir: string; port?: number; env?: Record<string, string> }): Promise<RunningMonitor> {
   const port = opts.port ?? (await freePort());
   const file = path.join(opts.dir, "monitor.json");
   fs.writeFileSync(file, JSON.stringify(config, null, 2));
   let out = "";
   const child: ChildProcess = spawn(process.execPath, [path.join(dist, "main.js")], {
-    env: { PATH: process.env.PATH, HEALTH_MONITOR_CONFIG: file, PORT: String(port), NODE_ENV: "production" },
+    env: { PATH: process.env.PATH, HEALTH_MONITOR_CONFIG: file, PORT: String(port), NODE_ENV: "production", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (out += d));
