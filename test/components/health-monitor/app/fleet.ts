@@ -101,7 +101,10 @@ export async function plainWebServer(): Promise<Server> {
 // A peer that answers Bolt's handshake as a Neo4j 5 server does: it picks 5.8 from the client's proposals.
 export async function boltPeer(answer = Buffer.from([0, 0, 8, 5])): Promise<Server & { handshakes: Buffer[] }> {
   const handshakes: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
     let got = Buffer.alloc(0);
     s.on("data", (d) => {
       got = Buffer.concat([got, d]);
@@ -114,7 +117,15 @@ export async function boltPeer(answer = Buffer.from([0, 0, 8, 5])): Promise<Serv
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as AddressInfo).port;
-  return { url: `bolt://127.0.0.1:${port}`, port, handshakes, close: () => stop(server) };
+  return {
+    url: `bolt://127.0.0.1:${port}`,
+    port,
+    handshakes,
+    close: () => {
+      for (const x of sockets) x.destroy();
+      return stop(server);
+    },
+  };
 }
 
 export async function webhookReceiver(): Promise<Server & { received: WebhookPayload[] }> {

@@ -52,8 +52,12 @@ export async function probeBolt(c: BoltCheck, timeoutMs: number): Promise<CheckR
       socket.write(BOLT_HANDSHAKE);
     }).finally(() => socket.destroy());
     const ms = elapsed(start);
-    const [, , minor, major] = reply;
-    if (!major) return { check: "bolt", ok: false, ms, detail: "the server shares no Bolt version with 4.4-5.8", steps: [{ step: "handshake", ms, ok: false }] };
+    const [b0, b1, minor, major] = reply as unknown as [number, number, number, number];
+    const fail = (detail: string): CheckResult => ({ check: "bolt", ok: false, ms, detail, steps: [{ step: "handshake", ms, ok: false }] });
+    if (b0 === 0 && b1 === 0 && major === 0 && minor === 0) return fail("the server shares no Bolt version with 4.4-5.8");
+    // Only a version we proposed is an answer; anything else (an HTTP server's "HTTP/1.1 400") is not Bolt.
+    const proposed = (major === 5 && minor <= 8) || (major === 4 && minor === 4);
+    if (b0 !== 0 || b1 !== 0 || !proposed) return fail(`not a Bolt server: it answered 0x${reply.toString("hex")} to the handshake`);
     return {
       check: "bolt",
       ok: true,
