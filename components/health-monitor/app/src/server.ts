@@ -45,13 +45,17 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, headers("application/json; charset=utf-8")).end(JSON.stringify(body));
 }
 
-// Browsers send Origin on a WebSocket upgrade: only the page's own origin may open one (no other site can
-// read the fleet's state through a visitor's browser). Clients without Origin (curl, wscat) are allowed.
-export function sameOrigin(req: http.IncomingMessage): boolean {
+// Browsers send Origin on a WebSocket upgrade: only a page from the host the dashboard is served from may
+// open one (no other site can read the fleet's state through a visitor's browser). Host names are compared
+// without ports: a proxy in front (nginx's `Host $host`) drops the port. Clients without Origin (curl,
+// wscat) are allowed.
+export function sameOrigin(req: Pick<http.IncomingMessage, "headers">): boolean {
   const origin = req.headers.origin;
   if (!origin) return true;
+  const host = req.headers.host;
+  if (!host) return false;
   try {
-    return new URL(origin).host === req.headers.host;
+    return new URL(origin).hostname.toLowerCase() === new URL(`http://${host}`).hostname.toLowerCase();
   } catch {
     return false;
   }
