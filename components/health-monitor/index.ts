@@ -25,7 +25,8 @@ export interface HealthMonitorArgs {
   dataVolume: pulumi.Input<string>;
   backupVolume?: pulumi.Input<string>;
   gatewayToken?: pulumi.Output<string>;
-  // For an https gateway whose certificate a private CA signed (the gateway component supplies it).
+  // The gateway's generated keys for the monitor (route -> key) and its certificate.
+  gatewayKeys?: Record<string, pulumi.Output<string>>;
   gatewayCa?: pulumi.Input<string>;
   webhookUrl?: pulumi.Output<string>;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -53,6 +54,7 @@ export class HealthMonitor extends pulumi.ComponentResource {
       dataVolume: args.dataVolume,
       backupVolume: args.backupVolume,
       gatewayToken: args.gatewayToken,
+      gatewayKeys: args.gatewayKeys,
       gatewayCa: args.gatewayCa,
       webhookUrl: args.webhookUrl,
       cgroupRoot: args.model.cgroups ? m.resources.cgroupRoot : undefined,

@@ -6,7 +6,7 @@ import { BACKUP_DIR } from "../backup/spec";
 import type { HealthMonitorConfig } from "../config/schema";
 import { httpHealthcheck, type FileSpec, type HostMountSpec, type VolumeMountSpec, type WorkloadSpec } from "../container/spec";
 import { nodeOptions } from "../mcp-server/spec";
-import { CGROUP_MOUNT, GATEWAY_CA_FILE, GATEWAY_TOKEN_FILE, MONITOR_CONFIG_PATH, MONITOR_DATA_DIR, WEBHOOK_URL_FILE } from "./targets";
+import { CGROUP_MOUNT, GATEWAY_CA_FILE, GATEWAY_TOKEN_FILE, gatewayKeyFile, MONITOR_CONFIG_PATH, MONITOR_DATA_DIR, WEBHOOK_URL_FILE } from "./targets";
 
 export { MONITOR_CONFIG_PATH } from "./targets";
 export const MONITOR_ALIAS = "health-monitor";
@@ -23,7 +23,9 @@ export interface HealthMonitorInputs {
   // The backups volume, when backups run: mounted read-only at the backup's own path.
   backupVolume?: pulumi.Input<string>;
   gatewayToken?: pulumi.Output<string>;
-  // PEM of the CA behind an https gateway's certificate (not secret); Node trusts it besides its own.
+  // Route -> the key the gateway generated for the monitor to call it with.
+  gatewayKeys?: Record<string, pulumi.Output<string>>;
+  // The gateway's certificate (public): trusted besides the public roots.
   gatewayCa?: pulumi.Input<string>;
   webhookUrl?: pulumi.Output<string>;
   // Host path of the cgroup tree, when memory and CPU are read (host mode).
@@ -34,6 +36,7 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
   const files: FileSpec[] = [{ path: MONITOR_CONFIG_PATH, content: inputs.configFile, secret: false }];
   if (inputs.gatewayToken) files.push({ path: GATEWAY_TOKEN_FILE, content: inputs.gatewayToken, secret: true });
   if (inputs.webhookUrl) files.push({ path: WEBHOOK_URL_FILE, content: inputs.webhookUrl, secret: true });
+  for (const [service, key] of Object.entries(inputs.gatewayKeys ?? {})) files.push({ path: gatewayKeyFile(service), content: key, secret: true });
   if (inputs.gatewayCa) files.push({ path: GATEWAY_CA_FILE, content: inputs.gatewayCa, secret: false });
   const volumes: VolumeMountSpec[] = [{ volume: "health-monitor-data", volumeName: inputs.dataVolume, path: MONITOR_DATA_DIR, readOnly: false }];
   if (inputs.backupVolume) volumes.push({ volume: "backups", volumeName: inputs.backupVolume, path: BACKUP_DIR, readOnly: true });
@@ -64,7 +67,6 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
       NODE_ENV: m.nodeEnv,
       NODE_OPTIONS: nodeOptions(m.memoryMb),
       HEALTH_MONITOR_CONFIG: MONITOR_CONFIG_PATH,
-      ...(inputs.gatewayCa ? { NODE_EXTRA_CA_CERTS: GATEWAY_CA_FILE } : {}),
       ...m.env,
     },
     secretEnv: {},

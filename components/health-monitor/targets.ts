@@ -13,8 +13,10 @@ export const MONITOR_CONFIG_PATH = "/app/config/monitor.json";
 export const MONITOR_SECRETS_DIR = "/app/secrets";
 export const GATEWAY_TOKEN_FILE = `${MONITOR_SECRETS_DIR}/gateway-token`;
 export const WEBHOOK_URL_FILE = `${MONITOR_SECRETS_DIR}/alert-webhook-url`;
-// The CA that signed an https gateway's certificate, when it is not a public one (NODE_EXTRA_CA_CERTS).
+// The gateway's own certificate, trusted besides the public roots (a self-signed one in dev).
 export const GATEWAY_CA_FILE = `${MONITOR_SECRETS_DIR}/gateway-ca.pem`;
+// The key the gateway generated for a route's first client (apiKey routes).
+export const gatewayKeyFile = (service: string) => `${MONITOR_SECRETS_DIR}/gateway-key-${service}`;
 export const MONITOR_DATA_DIR = "/app/data";
 export const HISTORY_FILE = `${MONITOR_DATA_DIR}/state.json`;
 export const CGROUP_MOUNT = "/host/cgroup";
@@ -26,6 +28,12 @@ export interface GatewayAccess {
   scheme: "http" | "https";
   host: string;
   healthPath: string;
+  // https: the name its certificate carries (the public host), checked instead of `host`.
+  serverName?: string;
+  // https: the gateway's certificate is handed to the monitor (GATEWAY_CA_FILE) to trust.
+  pinnedCertificate?: boolean;
+  // Routes with a generated key for the monitor (gatewayKeyFile); others use healthMonitor.gatewayTokenKey.
+  keyedRoutes?: string[];
 }
 
 export interface MonitorModel {
@@ -59,7 +67,13 @@ export function monitorConfig(m: MonitorModel): MonitorConfigInput {
   const mon = m.monitor;
   const ids = m.containerIds ?? {};
   const withId = (name: string) => (ids[name] ? { containerId: ids[name] } : {});
-  const token = mon.gatewayTokenKey ? { bearerTokenFile: GATEWAY_TOKEN_FILE } : {};
+  const g = m.gateway;
+  const tls =
+    g?.scheme === "https" && (g.serverName || g.pinnedCertificate)
+      ? { tls: { ...(g.pinnedCertificate ? { caFile: GATEWAY_CA_FILE } : {}), ...(g.serverName ? { serverName: g.serverName } : {}) } }
+      : {};
+  const tokenFor = (service: string) =>
+    g?.keyedRoutes?.includes(service) ? { bearerTokenFile: gatewayKeyFile(service) } : mon.gatewayTokenKey ? { bearerTokenFile: GATEWAY_TOKEN_FILE } : {};
   const targets: MonitorConfigInput["targets"] = [];
   for (const [name, s] of enabled(m.services)) {
     for (let i = 1; i <= s.replicas; i++) {
@@ -84,8 +98,8 @@ export function monitorConfig(m: MonitorModel): MonitorConfigInput {
         kind: "gateway-route",
         role: "service",
         checks: [
-          { type: "http", url: `${base}${s.healthPath}`, ...token },
-          { type: "mcp", url: `${base}${s.path}`, protocolVersions: mon.mcpProtocolVersions, ...token },
+          { type: "http", url: `${base}${s.healthPath}`, ...tokenFor(name), ...tls },
+          { type: "mcp", url: `${base}${s.path}`, protocolVersions: mon.mcpProtocolVersions, ...tokenFor(name), ...tls },
         ],
       });
     }
@@ -106,7 +120,8 @@ export function monitorConfig(m: MonitorModel): MonitorConfigInput {
       service: "gateway",
       kind: "gateway",
       role: "service",
-      checks: [{ type: "http", url: `${m.gateway.scheme}://${m.gateway.host}:${firstPort}${m.gateway.healthPath}`, ...token }],
+      // The gateway answers its health path itself, before any authentication.
+      checks: [{ type: "http", url: `${m.gateway.scheme}://${m.gateway.host}:${firstPort}${m.gateway.healthPath}`, ...tls }],
     });
   return {
     intervalSeconds: mon.intervalSeconds,

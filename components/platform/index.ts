@@ -6,8 +6,10 @@ import { BackupCron } from "../backup";
 import { resolveBuildContext } from "../config/load";
 import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
+import type { EngineFeatures } from "../container/engine";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
+import { gatewayHost, routeScheme } from "../gateway/model";
 import { GATEWAY_ALIAS } from "../gateway/spec";
 import { Firewall } from "../firewall";
 import { firewallPlan } from "../firewall/rules";
@@ -21,7 +23,6 @@ import { BOLT_PORT, NEO4J_ALIAS } from "../neo4j/spec";
 import { Networks } from "../network";
 import { Verification } from "../verify";
 import { endpointsFromOutputs } from "../verify/endpoints";
-import { publicHost, url } from "./urls";
 
 export interface PlatformArgs {
   config: PlatformConfig;
@@ -29,6 +30,8 @@ export interface PlatformArgs {
   secretKeys: string[];
   // Directory that relative paths (sourceRoot) are taken from; the project directory.
   projectDir?: string;
+  // What the Docker engine at dockerHost supports (components/container/engine.ts); unset means current.
+  engine?: EngineFeatures;
 }
 
 export interface McpServerEndpoint {
@@ -60,7 +63,7 @@ export class Platform extends pulumi.ComponentResource {
     const prefix = `mcp-${stack}`;
     const provider = new docker.Provider(`${name}-docker`, { host: c.dockerHost }, { parent: this });
     const child = { parent: this, providers: { docker: provider } };
-    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm };
+    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm, engine: args.engine };
     const volumeLabels = { "dev.mcp-platform.stack": stack, "dev.mcp-platform.backup": "true" };
     const resolveContext = (context: string) => resolveBuildContext(c, context, args.projectDir);
     const secrets = Object.fromEntries(args.secretKeys.map((k) => [k, secretValue(k)]));
@@ -99,7 +102,9 @@ export class Platform extends pulumi.ComponentResource {
       this.volumes[`${svc}-data`] = pulumi.output(ds.dataVolume);
     }
 
-    const host = publicHost(c.publishAddress, c.dockerHost);
+    // The gateway's URLs: https when it (or a load balancer in front) terminates TLS.
+    const host = gatewayHost(c);
+    const url = (h: string, port: number, path: string) => `${routeScheme(c)}://${h}:${port}${path}`;
     for (const [svc, s] of Object.entries(c.services)) {
       if (!s.enabled) continue;
       const dependsOn: pulumi.Resource[] = [];
@@ -162,6 +167,27 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
+    // The only workload that publishes host ports: every MCP server's and the monitor's. Declared before
+    // the monitor, which probes through it with the keys and certificate it makes; it still starts only
+    // once the monitor is healthy (the monitor's resources arrive through a promise).
+    let monitorDeclared: (r: pulumi.Resource[]) => void = () => undefined;
+    const monitorResources = new Promise<pulumi.Resource[]>((resolve) => (monitorDeclared = resolve));
+    if (publishedPortClaims(c).length > 0)
+      this.gateway = new Gateway(
+        "gateway",
+        {
+          config: c,
+          platform,
+          frontendNetwork: frontend,
+          secrets,
+          dependsOn: [
+            ...Object.values(this.mcpServers).flatMap((s) => s.resources),
+            ...(m.enabled ? [monitorResources.then((rs) => rs[0]!)] : []),
+          ],
+        },
+        child,
+      );
+
     if (m.enabled && monitorData) {
       // Container ids (host mode) let the monitor find each container's cgroup for memory and CPU.
       const containerIds: Record<string, pulumi.Input<string>> = {};
@@ -169,6 +195,12 @@ export class Platform extends pulumi.ComponentResource {
         server.containers.forEach((ctr, i) => (containerIds[replicaTargetName(svc, i + 1)] = ctr.id));
       if (this.neo4j.containers[0]) containerIds.neo4j = this.neo4j.containers[0].id;
       for (const [svc, ds] of Object.entries(this.dataServices)) if (ds.containers[0]) containerIds[svc] = ds.containers[0].id;
+      // Each apiKey route's first client key: the monitor calls the routes as a client does.
+      const gatewayKeys = Object.fromEntries(
+        Object.entries(this.gateway?.apiKeys ?? {})
+          .filter(([svc]) => svc in c.services)
+          .map(([svc, keys]) => [svc, Object.values(keys)[0]!]),
+      );
       const secretOf = (key?: string) => (key ? secrets[key] : undefined);
       this.healthMonitor = new HealthMonitor(
         "health-monitor",
@@ -180,8 +212,17 @@ export class Platform extends pulumi.ComponentResource {
             services: c.services,
             dataServices: c.dataServices,
             neo4j: { host: NEO4J_ALIAS, port: BOLT_PORT },
-            // The gateway answers its own health on every port it listens on.
-            gateway: { scheme: "http", host: GATEWAY_ALIAS, healthPath: "/healthz" },
+            // Inside the frontend network the gateway is `gateway`; its certificate names gatewayHost.
+            gateway: this.gateway
+              ? {
+                  scheme: routeScheme(c),
+                  host: GATEWAY_ALIAS,
+                  healthPath: "/healthz",
+                  serverName: routeScheme(c) === "https" ? gatewayHost(c) : undefined,
+                  pinnedCertificate: Boolean(this.gateway.certificate),
+                  keyedRoutes: Object.keys(gatewayKeys),
+                }
+              : undefined,
             alerts: c.alerts,
             backup: this.backup ? { statusFile: STATUS_FILE, rpoMinutes: c.backup.rpoMinutes } : undefined,
             cgroups: c.mode === "host" && m.resources.enabled,
@@ -192,6 +233,8 @@ export class Platform extends pulumi.ComponentResource {
           dataVolume: monitorData,
           backupVolume: this.backup?.backupVolume,
           gatewayToken: secretOf(m.gatewayTokenKey),
+          gatewayKeys,
+          gatewayCa: this.gateway?.certificate,
           webhookUrl: secretOf(m.alertWebhookKey),
           dependsOn: [
             ...this.neo4j.resources,
@@ -201,22 +244,10 @@ export class Platform extends pulumi.ComponentResource {
         },
         child,
       );
+      monitorDeclared(this.healthMonitor.resources);
       this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
       this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
     }
-
-    // The only workload that publishes host ports: every MCP server's and the monitor's.
-    if (publishedPortClaims(c).length > 0)
-      this.gateway = new Gateway(
-        "gateway",
-        {
-          config: c,
-          platform,
-          frontendNetwork: frontend,
-          dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
-        },
-        child,
-      );
 
     // Docker's published ports bypass host firewalls such as ufw: the allowlist goes in DOCKER-USER on the
     // Docker host. Then the checks that every deploy ends with.
@@ -247,6 +278,7 @@ export class Platform extends pulumi.ComponentResource {
           ],
           after: this.firewall ? [this.firewall.rules] : [],
           timeoutSeconds: c.verify.timeoutSeconds,
+          environment: verifyEnvironment(this.gateway),
           projectDir: args.projectDir ?? process.cwd(),
         },
         { parent: this },
@@ -260,4 +292,14 @@ export class Platform extends pulumi.ComponentResource {
       volumes: this.volumes,
     });
   }
+}
+
+// The deploy's checks call each apiKey route with its first client's key, and trust a self-signed certificate.
+function verifyEnvironment(gateway: Gateway | undefined): Record<string, pulumi.Input<string>> | undefined {
+  if (!gateway) return undefined;
+  const tokens = Object.fromEntries(Object.entries(gateway.apiKeys).map(([service, keys]) => [service, Object.values(keys)[0]!]));
+  return {
+    MCP_PLATFORM_VERIFY_TOKENS: pulumi.secret(pulumi.output(tokens).apply((t) => JSON.stringify(t))),
+    ...(gateway.certificate ? { MCP_PLATFORM_VERIFY_CA: gateway.certificate } : {}),
+  };
 }

@@ -25,9 +25,29 @@ export function stackWorkloads(resources: PolicyResource[], read: Reader["read"]
 
 export const byComponent = (ws: StackWorkload[], ...components: string[]) => ws.filter((w) => components.includes(w.labels.component ?? ""));
 
-// Files a workload is given: a container's uploads, or the docker.ServiceConfig contents a Swarm service mounts.
+// Files a workload is given: on one host, what its init container (component volume-init, same service)
+// copies into the volumes it mounts read-only, plus any uploads of its own; on a Swarm, the
+// docker.ServiceConfig contents a service mounts.
 export function workloadFiles(w: StackWorkload, resources: PolicyResource[], read: Reader["read"]): { file?: string; content?: string }[] | typeof UNKNOWN {
-  if (w.workload.kind === "container") return read(`uploads of ${w.resource.name}`, () => uploads(w.workload));
+  if (w.workload.kind === "container") {
+    const own = read(`uploads of ${w.resource.name}`, () => uploads(w.workload));
+    if (own === UNKNOWN) return UNKNOWN;
+    const out = [...own];
+    for (const r of resources) {
+      const init = workloadOf(r.type, r.props);
+      if (!init || init.kind !== "container") continue;
+      const l = read(`labels of ${r.name}`, () => labels(init));
+      if (l === UNKNOWN || l.component !== "volume-init" || l.service !== w.labels.service) continue;
+      const staged = read(`uploads of ${r.name}`, () => uploads(init));
+      if (staged === UNKNOWN) return UNKNOWN;
+      // Staged at /mcp-platform/files/<volume>/<name>; the directory it lands in is the service's mount of that volume.
+      for (const f of staged) {
+        const m = /^\/mcp-platform\/files\/\d+\/(.+)$/.exec(f.file ?? "");
+        if (m) out.push({ file: m[1], content: f.content });
+      }
+    }
+    return out;
+  }
   const refs = read(`configs of ${w.resource.name}`, () => serviceConfigRefs(w.workload));
   if (refs === UNKNOWN) return UNKNOWN;
   const out: { file?: string; content?: string }[] = [];

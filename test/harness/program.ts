@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { FAKE_SECRETS, ROOT, stackConfig } from "./stack-files";
+import { fakeSecrets, ROOT, stackConfig } from "./stack-files";
 
 export interface DeclaredResource {
   type: string;
@@ -70,7 +70,7 @@ export interface EvaluateOptions {
 
 // Evaluate index.ts for a stack file. Call once per test file: the Pulumi runtime is per process.
 export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): Promise<Evaluation> {
-  const secrets = opts.secrets ?? FAKE_SECRETS;
+  const secrets = opts.secrets ?? fakeSecrets(stack);
   const config = {
     ...stackConfig(stack),
     "mcp-platform:sourceRoot": fixtureSourceRoot(),
@@ -78,6 +78,8 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     ...secrets,
   };
   pulumi.runtime.setAllConfig(config, Object.keys(secrets));
+  // The program asks the Docker engine for its API version; under mocks there is none to ask.
+  process.env.MCP_PLATFORM_DOCKER_API_VERSION ??= "1.45";
   const resources: DeclaredResource[] = [];
   const dependencies = new Map<string, string[]>();
   await pulumi.runtime.setMocks(

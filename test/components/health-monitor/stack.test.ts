@@ -1,12 +1,13 @@
 // The monitor as the dev stack declares it, under mocks (what the program declares, not that it works:
 // service.test.ts and dashboard.test.ts run it). Two gmail replicas, an alert webhook and a gateway token.
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { platformSchema } from "../../../components/config/schema";
 import { healthMonitorSpec } from "../../../components/health-monitor/spec";
 import { isDockerSocket } from "../../../policies/container/no-docker-socket";
 import { evaluateStack, isSecretValue, reveal, type Evaluation } from "../../harness/program";
 import { FAKE_SECRETS, ROOT } from "../../harness/stack-files";
-import { CONTAINER, VOLUME, replicasOf } from "../../stacks/declared";
+import { CONTAINER, VOLUME, filesOf, replicasOf } from "../../stacks/declared";
 
 type Inputs = Record<string, unknown>;
 const WEBHOOK = "https://hooks.example.com/services/T000/B000/monitor-secret-url";
@@ -26,8 +27,8 @@ beforeAll(async () => {
   });
   const [m] = replicasOf(ev, "health-monitor");
   monitor = m!.inputs;
-  const upload = (reveal(monitor.uploads) as Inputs[]).find((u) => u.file === "/app/config/monitor.json")!;
-  file = JSON.parse(reveal(upload.content) as string) as typeof file;
+  const config = filesOf(ev, "health-monitor").find((f) => f.path === "/app/config/monitor.json")!;
+  file = JSON.parse(config.content) as typeof file;
 });
 
 describe("the health monitor in the dev stack", () => {
@@ -37,6 +38,24 @@ describe("the health monitor in the dev stack", () => {
     expect(file.targets.filter((t) => t.kind === "mcp-replica").map((t) => t.name).sort()).toEqual(replicas);
     expect(file.targets.filter((t) => t.kind === "gateway-route").map((t) => t.name)).toEqual(["gmail@gateway", "graphiti@gateway", "rag@gateway"]);
     expect(file.targets.filter((t) => !t.kind.match(/mcp-replica|gateway-route/)).map((t) => t.name)).toEqual(["neo4j", "gateway"]);
+  });
+
+  it("probes each route through the gateway as a client does: its generated key, its certificate, its public name", () => {
+    const files = filesOf(ev, "health-monitor");
+    expect(files.filter((f) => f.path.startsWith("/app/secrets/gateway-key-")).map((f) => [f.path, f.secret])).toEqual([
+      ["/app/secrets/gateway-key-gmail", true],
+      ["/app/secrets/gateway-key-graphiti", true],
+      ["/app/secrets/gateway-key-rag", true],
+    ]);
+    expect(files.find((f) => f.path === "/app/secrets/gateway-ca.pem")).toMatchObject({ mode: "0444", secret: false });
+    const route = file.targets.find((t) => t.name === "gmail@gateway")!;
+    expect(route.checks.map((c) => [c.url, c.bearerTokenFile, c.tls])).toEqual([
+      ["https://gateway:8080/health", "/app/secrets/gateway-key-gmail", { caFile: "/app/secrets/gateway-ca.pem", serverName: "127.0.0.1" }],
+      ["https://gateway:8080/mcp", "/app/secrets/gateway-key-gmail", { caFile: "/app/secrets/gateway-ca.pem", serverName: "127.0.0.1" }],
+    ]);
+    // The gateway still starts after the monitor is healthy.
+    const gateway = ev.byType(CONTAINER).find((c) => c.name === "gateway-1")!;
+    expect(gateway.dependsOn).toContain("health-monitor");
   });
 
   it("finds each replica's container by its id, for memory and CPU", () => {
@@ -76,12 +95,10 @@ describe("the health monitor in the dev stack", () => {
   });
 
   it("gets the webhook URL and the gateway token as secret files, never in env or plain state", () => {
-    // The whole uploads list is secret in state once one of its files is.
-    expect(isSecretValue(monitor.uploads)).toBe(true);
-    const secretFiles = (reveal(monitor.uploads) as Inputs[]).filter((u) => String(u.file).startsWith("/app/secrets/"));
-    expect(secretFiles.map((u) => [u.file, u.permissions])).toEqual([
-      ["/app/secrets/gateway-token", "0400"],
-      ["/app/secrets/alert-webhook-url", "0400"],
+    const secretFiles = filesOf(ev, "health-monitor").filter((f) => f.path.startsWith("/app/secrets/gateway-token") || f.path.startsWith("/app/secrets/alert"));
+    expect(secretFiles.map((f) => [f.path, f.mode, f.secret]).sort()).toEqual([
+      ["/app/secrets/alert-webhook-url", "0400", true],
+      ["/app/secrets/gateway-token", "0400", true],
     ]);
     const plain = JSON.stringify(ev.resources.map((r) => r.inputs), (_k, v: unknown) => (isSecretValue(v) ? "[secret]" : v));
     expect(plain).not.toContain(WEBHOOK);
@@ -108,13 +125,14 @@ describe("the monitor's spec on a Swarm", () => {
     expect(spec.stateful).toBe(true);
   });
 
-  it("trusts an https gateway's private CA through a file and NODE_EXTRA_CA_CERTS", () => {
+  it("gets the gateway's generated keys as secret files and its certificate as a file to trust", () => {
     const m = platformSchema.parse({}).healthMonitor;
-    const spec = healthMonitorSpec(m, { image: "x", frontendNetwork: "f", backendNetwork: "b", configFile: "{}", dataVolume: "d", gatewayCa: "-----BEGIN CERTIFICATE-----" });
+    const key = pulumi.secret("k");
+    const spec = healthMonitorSpec(m, { image: "x", frontendNetwork: "f", backendNetwork: "b", configFile: "{}", dataVolume: "d", gatewayKeys: { gmail: key }, gatewayCa: "-----BEGIN CERTIFICATE-----" });
     expect(spec.files.map((f) => [f.path, f.secret])).toEqual([
       ["/app/config/monitor.json", false],
+      ["/app/secrets/gateway-key-gmail", true],
       ["/app/secrets/gateway-ca.pem", false],
     ]);
-    expect(spec.env.NODE_EXTRA_CA_CERTS).toBe("/app/secrets/gateway-ca.pem");
   });
 });

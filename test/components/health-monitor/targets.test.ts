@@ -34,9 +34,9 @@ describe("the monitor's targets, from the stack", () => {
       ["gateway", "gateway", "gateway", "service"],
     ]);
     expect(urls(file, "gmail-2")).toEqual(["http://gmail-2:8080/health", "http://gmail-2:8080/mcp"]);
-    // graphiti listens on 8000 with /mcp/ inside; the gateway publishes it on 8082.
-    expect(urls(file, "graphiti-1")).toEqual(["http://graphiti-1:8000/health", "http://graphiti-1:8000/mcp/"]);
-    expect(urls(file, "graphiti@gateway")).toEqual(["http://gateway:8082/health", "http://gateway:8082/mcp/"]);
+    // graphiti listens on 8000 inside; the gateway publishes it on 8082.
+    expect(urls(file, "graphiti-1")).toEqual(["http://graphiti-1:8000/health", "http://graphiti-1:8000/mcp"]);
+    expect(urls(file, "graphiti@gateway")).toEqual(["http://gateway:8082/health", "http://gateway:8082/mcp"]);
     expect(urls(file, "rag@gateway")).toEqual(["http://gateway:8084/health", "http://gateway:8084/mcp"]);
     expect(urls(file, "neo4j")).toEqual(["bolt://neo4j:7687"]);
     expect(urls(file, "gateway")).toEqual(["http://gateway:8080/healthz"]);
@@ -79,10 +79,26 @@ describe("the monitor's targets, from the stack", () => {
     const c = platformSchema.parse({ healthMonitor: { gatewayTokenKey: "monitorGatewayToken", alertWebhookKey: "alertWebhookUrl", alertResendMinutes: 30 } });
     const file = monitorConfig(model(c));
     expect(file.targets.find((t) => t.name === "gmail@gateway")!.checks.every((x) => "bearerTokenFile" in x && x.bearerTokenFile === "/app/secrets/gateway-token")).toBe(true);
-    expect(file.targets.find((t) => t.name === "gateway")!.checks[0]).toMatchObject({ bearerTokenFile: "/app/secrets/gateway-token" });
+    // The gateway answers its health path before any authentication: no token there.
+    expect(file.targets.find((t) => t.name === "gateway")!.checks[0]).toEqual({ type: "http", url: "http://gateway:8080/healthz" });
     // Replicas are reached directly on the frontend network, not through the gateway's auth.
     expect(JSON.stringify(file.targets.find((t) => t.name === "gmail-1"))).not.toContain("bearerTokenFile");
     expect(file.alerts).toEqual({ webhookUrlFile: "/app/secrets/alert-webhook-url", resendIntervalMinutes: 30 });
+  });
+
+  it("uses the gateway's generated key per route, its certificate and its public name over https", () => {
+    const c = platformSchema.parse({ healthMonitor: { gatewayTokenKey: "t" } });
+    const file = monitorConfig(
+      model(c, { gateway: { scheme: "https", host: "gateway", healthPath: "/healthz", serverName: "mcp.example.com", pinnedCertificate: true, keyedRoutes: ["gmail"] } }),
+    );
+    const tls = { caFile: "/app/secrets/gateway-ca.pem", serverName: "mcp.example.com" };
+    expect(file.targets.find((t) => t.name === "gmail@gateway")!.checks).toEqual([
+      { type: "http", url: "https://gateway:8080/health", bearerTokenFile: "/app/secrets/gateway-key-gmail", tls },
+      { type: "mcp", url: "https://gateway:8080/mcp", protocolVersions: ["2025-11-25", "2025-03-26"], bearerTokenFile: "/app/secrets/gateway-key-gmail", tls },
+    ]);
+    // A route without a generated key (an oauth route) gets the configured token.
+    expect(file.targets.find((t) => t.name === "rag@gateway")!.checks[0]).toMatchObject({ bearerTokenFile: "/app/secrets/gateway-token", tls });
+    expect(file.targets.find((t) => t.name === "gateway")!.checks).toEqual([{ type: "http", url: "https://gateway:8080/healthz", tls }]);
   });
 
   it("gives container ids and the cgroup mount only where memory and CPU are read", () => {

@@ -13,12 +13,22 @@ const url = z.string().url();
 // without a restart, and never copied into the config, logs or API answers.
 const secretFile = z.string().startsWith("/");
 
+// TLS to a server whose certificate names another host than the one dialled (the gateway's certificate
+// names its public host; the monitor dials `gateway`), or is signed by a CA of its own.
+export const tlsSchema = z.strictObject({
+  // The certificate (or CA) to trust besides the public roots.
+  caFile: z.string().startsWith("/").optional(),
+  // The name the certificate must carry (a DNS name or an IP address).
+  serverName: z.string().min(1).optional(),
+});
+
 export const httpCheckSchema = z.strictObject({
   type: z.literal("http"),
   url,
   // "2xx": a health endpoint; "below-500": any answer but a server error (a data service's root URL).
   expect: z.enum(["2xx", "below-500"]).default("2xx"),
   bearerTokenFile: secretFile.optional(),
+  tls: tlsSchema.optional(),
 });
 
 export const mcpCheckSchema = z.strictObject({
@@ -27,6 +37,7 @@ export const mcpCheckSchema = z.strictObject({
   // Each revision is asked for in its own initialize; the first with the SDK's Client as it is.
   protocolVersions: z.array(z.enum(PROBE_PROTOCOL_VERSIONS)).min(1).default(["2025-11-25", "2025-03-26"]),
   bearerTokenFile: secretFile.optional(),
+  tls: tlsSchema.optional(),
 });
 
 export const boltCheckSchema = z.strictObject({ type: z.literal("bolt"), host: z.string().min(1), port: z.number().int().min(1).max(65535) });
@@ -93,6 +104,7 @@ export const monitorConfigSchema = z.strictObject({
 });
 
 export type HttpCheck = z.infer<typeof httpCheckSchema>;
+export type TlsOptions = z.infer<typeof tlsSchema>;
 export type McpCheck = z.infer<typeof mcpCheckSchema>;
 export type BoltCheck = z.infer<typeof boltCheckSchema>;
 export type TcpCheck = z.infer<typeof tcpCheckSchema>;

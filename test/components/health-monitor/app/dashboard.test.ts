@@ -5,11 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import * as child from "child_process";
-import { platformSchema } from "../../../../components/config/schema";
-import { gatewayModel, renderNginxConf } from "../../../../components/gateway/nginx-conf";
 import { ROOT } from "../../../harness/stack-files";
-import { findNginx, freePorts } from "../../gateway/stubs";
 import { hasTool, skipOrFail } from "../../../harness/tools";
 import { compileApp, mcpServer, startMonitor, tempDir, type RunningMonitor } from "./fleet";
 
@@ -25,31 +21,6 @@ let page: Page;
 let betaHealth = 200;
 const servers: { close(): Promise<void> }[] = [];
 const consoleErrors: string[] = [];
-const NGINX = findNginx();
-let nginx: child.ChildProcess | undefined;
-let gatewayPort = 0;
-
-// The gateway's own nginx config, rendered by the program for a stack with only the monitor published,
-// with the monitor on loopback as its peer: the dashboard as users reach it.
-async function startGateway(): Promise<void> {
-  const model = gatewayModel(platformSchema.parse({ services: { gmail: { enabled: false }, graphiti: { enabled: false }, rag: { enabled: false } } }));
-  gatewayPort = (await freePorts(1))[0]!;
-  model.routes = model.routes.map((r) => ({ ...r, peers: [`127.0.0.1:${monitor.port}`], listenPort: gatewayPort }));
-  const gw = path.join(dir, "gateway");
-  fs.mkdirSync(gw);
-  fs.writeFileSync(path.join(gw, "nginx.conf"), renderNginxConf(model, { listenAddress: "127.0.0.1", runtimeDir: gw, accessLog: path.join(gw, "access.log"), errorLog: "stderr" }));
-  nginx = child.spawn(NGINX!, ["-p", gw, "-c", path.join(gw, "nginx.conf"), "-e", "stderr"], { stdio: ["ignore", "ignore", "pipe"] });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${gatewayPort}/health`)).ok) return;
-    } catch {
-      // not yet listening
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("nginx did not start");
-}
-
 beforeAll(async () => {
   if (problem || !hasTool("node")) return;
   dist = compileApp();
@@ -91,7 +62,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  nginx?.kill();
   await context?.close();
   await monitor?.stop();
   for (const s of servers) await s.close();
@@ -133,17 +103,5 @@ describe("the dashboard in headless Chromium", () => {
     await page.screenshot({ path: shot, fullPage: true });
     expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
     expect(consoleErrors).toEqual([]);
-  });
-
-  it("works through the gateway's nginx: the page, its API calls and its WebSocket", async (ctx: TestContext) => {
-    skipOrFail(ctx, problem ?? (NGINX ? undefined : "nginx is not installed (apt-get install nginx-light)"));
-    await startGateway();
-    const errors = consoleErrors.length;
-    await page.goto(`http://127.0.0.1:${gatewayPort}/dashboard`);
-    await page.waitForSelector('tr[data-service="alpha"][data-status="healthy"]', { timeout: 20_000 });
-    await page.waitForSelector("#live.on", { timeout: 10_000 });
-    betaHealth = 200;
-    await page.waitForSelector('tr[data-service="beta"][data-status="healthy"]', { timeout: 20_000 });
-    expect(consoleErrors.slice(errors)).toEqual([]);
   });
 });

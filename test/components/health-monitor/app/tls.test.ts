@@ -1,5 +1,5 @@
 // Probing through a gateway that speaks TLS with a certificate from a private CA and requires a bearer
-// token: the monitor trusts the CA the program hands it (NODE_EXTRA_CA_CERTS, healthMonitor's gatewayCa)
+// token: the monitor trusts the CA the check names (tls.caFile: the gateway's certificate, in the stack)
 // and sends the token from its secret file. Without the CA, the route is reported down for the right reason.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -41,7 +41,7 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const config = (): MonitorConfigInput => ({
+const config = (caFile?: string): MonitorConfigInput => ({
   intervalSeconds: 1,
   alertThresholds: { response_time: 2000, error_rate: 0.5, consecutive_failures: 2, memory_usage: 0.9, cpu_usage: 0.8 },
   targets: [
@@ -51,16 +51,16 @@ const config = (): MonitorConfigInput => ({
       kind: "gateway-route",
       role: "service",
       checks: [
-        { type: "http", url: `${server!.url}/health`, bearerTokenFile: path.join(dir, "token") },
-        { type: "mcp", url: `${server!.url}/mcp`, bearerTokenFile: path.join(dir, "token") },
+        { type: "http", url: `${server!.url}/health`, bearerTokenFile: path.join(dir, "token"), ...(caFile ? { tls: { caFile } } : {}) },
+        { type: "mcp", url: `${server!.url}/mcp`, bearerTokenFile: path.join(dir, "token"), ...(caFile ? { tls: { caFile } } : {}) },
       ],
     },
   ],
 });
 
-async function routeAfterChecks(env: Record<string, string>): Promise<ServiceHealth> {
+async function routeAfterChecks(caFile?: string): Promise<ServiceHealth> {
   const sub = fs.mkdtempSync(path.join(dir, "m-"));
-  const m = await startMonitor(dist, config(), { dir: sub, env });
+  const m = await startMonitor(dist, config(caFile), { dir: sub });
   monitors.push(m);
   return waitFor("the route checked", async () => {
     const { body } = await getJson<ServiceHealth>(`${m.url}/api/health/service/notes`);
@@ -71,7 +71,7 @@ async function routeAfterChecks(env: Record<string, string>): Promise<ServiceHea
 describe("probing a TLS gateway that requires a token", () => {
   it("passes when the monitor trusts the gateway's CA", async (ctx: TestContext) => {
     skipOrFail(ctx, problem);
-    const s = await routeAfterChecks({ NODE_EXTRA_CA_CERTS: path.join(dir, "ca.pem") });
+    const s = await routeAfterChecks(path.join(dir, "ca.pem"));
     expect(s.targets[0]!.checks.map((c) => [c.check, c.ok, c.detail])).toEqual([
       ["http /health", true, "HTTP 200"],
       ["mcp 2025-11-25", true, "2 tools"],
@@ -81,7 +81,7 @@ describe("probing a TLS gateway that requires a token", () => {
 
   it("reports the route down, saying why, when it does not", async (ctx: TestContext) => {
     skipOrFail(ctx, problem);
-    const s = await routeAfterChecks({});
+    const s = await routeAfterChecks();
     expect(s.status).toBe("unhealthy");
     expect(s.targets[0]!.checks[0]!.detail).toMatch(/^fetch failed: .*(certificate|self-signed|issuer)/i);
   });

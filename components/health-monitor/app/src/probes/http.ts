@@ -1,13 +1,14 @@
 // GET a health URL: 2xx is healthy (or, for a data service's root URL, any answer below 500).
 import { readSecretFile, type HttpCheck } from "../config";
 import { elapsed, errorMessage, type CheckResult } from "./result";
+import { fetchFor } from "./tls";
 
 export async function probeHttp(c: HttpCheck, timeoutMs: number): Promise<CheckResult> {
   const label = `http ${new URL(c.url).pathname}`;
   const start = performance.now();
   try {
     const token = readSecretFile(c.bearerTokenFile);
-    const res = await fetch(c.url, {
+    const res = await fetchFor(c.tls)(c.url, {
       signal: AbortSignal.timeout(timeoutMs),
       headers: token ? { authorization: `Bearer ${token}` } : {},
       redirect: "manual",

@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { readSecretFile, type McpCheck } from "../config";
 import { elapsed, errorMessage, withTimeout, type CheckResult, type StepResult } from "./result";
+import { fetchFor } from "./tls";
 
 export const CLIENT_INFO = { name: "mcp-platform-health-monitor", version: "1.0.0" };
 
@@ -25,6 +26,7 @@ export async function probeMcpRevision(c: McpCheck, protocolVersion: string, tim
   const token = readSecretFile(c.bearerTokenFile);
   const transport = new StreamableHTTPClientTransport(new URL(c.url), {
     requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : undefined,
+    fetch: fetchFor(c.tls),
   });
   askFor(transport, protocolVersion);
   const client = new Client(CLIENT_INFO);
