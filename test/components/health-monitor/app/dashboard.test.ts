@@ -5,7 +5,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { platformSchema } from "../../../../components/config/schema";
+import { gatewayModel } from "../../../../components/gateway/model";
 import { ROOT } from "../../../harness/stack-files";
+import { selfSigned, startGateway, trustingFetch, type RunningGateway } from "../../gateway/harness";
+import { findHaproxy, freePorts } from "../../gateway/stubs";
 import { hasTool, skipOrFail } from "../../../harness/tools";
 import { compileApp, mcpServer, startMonitor, tempDir, type RunningMonitor } from "./fleet";
 
@@ -61,7 +65,13 @@ beforeAll(async () => {
   page.on("pageerror", (e) => void consoleErrors.push(e.message));
 }, 120_000);
 
+const HAPROXY = findHaproxy();
+let gateway: RunningGateway | undefined;
+let gatewayContext: BrowserContext | undefined;
+
 afterAll(async () => {
+  await gatewayContext?.close();
+  await gateway?.stop();
   await context?.close();
   await monitor?.stop();
   for (const s of servers) await s.close();
@@ -103,5 +113,41 @@ describe("the dashboard in headless Chromium", () => {
     await page.screenshot({ path: shot, fullPage: true });
     expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it("works through the real gateway: HAProxy with TLS and the monitor's key, the page, its API and its WebSocket", async (ctx: TestContext) => {
+    skipOrFail(ctx, problem ?? HAPROXY.problem);
+    const KEY = "ops-dashboard-key-0123456789abcdefghijklmnop";
+    const [port, metricsPort] = (await freePorts(2)) as [number, number];
+    const c = platformSchema.parse({
+      gateway: { tls: { selfSigned: true }, publicHost: "127.0.0.1", metricsPort },
+      services: { gmail: { enabled: false }, graphiti: { enabled: false }, rag: { enabled: false } },
+      healthMonitor: { publishedPort: port, auth: { mode: "apiKey", clients: ["ops"] } },
+    });
+    const model = gatewayModel(c);
+    model.routes[0]!.peers = [`127.0.0.1:${monitor.port}`];
+    const cert = selfSigned();
+    gateway = await startGateway(HAPROXY.bin!, model, { tlsPem: cert.pem, apiKeys: { "health-monitor": { ops: KEY } } });
+    // An operator's browser: the key as the Basic password the monitor's route accepts, the self-signed
+    // certificate accepted.
+    gatewayContext = await chromium.launchPersistentContext(path.join(dir, "profile-gateway"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      ignoreHTTPSErrors: true,
+      httpCredentials: { username: "ops", password: KEY },
+    });
+    const p = gatewayContext.pages()[0] ?? (await gatewayContext.newPage());
+    const errors: string[] = [];
+    p.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
+    const res = await p.goto(`https://127.0.0.1:${port}/dashboard`);
+    expect(res!.status()).toBe(200);
+    await p.waitForSelector('tr[data-service="alpha"][data-status="healthy"]', { timeout: 20_000 });
+    await p.waitForSelector("#live.on", { timeout: 10_000 });
+    betaHealth = 200;
+    await p.waitForSelector('tr[data-service="beta"][data-status="healthy"]', { timeout: 20_000 });
+    expect(errors).toEqual([]);
+    // Without the key the gateway answers 401 before the monitor sees anything.
+    expect((await trustingFetch(cert.cert)(`https://127.0.0.1:${port}/api/health/overall`)).status).toBe(401);
   });
 });
