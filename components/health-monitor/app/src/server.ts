@@ -47,7 +47,7 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 
 // Browsers send Origin on a WebSocket upgrade: only a page from the host the dashboard is served from may
 // open one (no other site can read the fleet's state through a visitor's browser). Host names are compared
-// without ports: a proxy in front (nginx's `Host $host`) drops the port. Clients without Origin (curl,
+// without ports: a proxy in front may drop the port (nginx's `Host $host` does). Clients without Origin (curl,
 // wscat) are allowed.
 export function sameOrigin(req: Pick<http.IncomingMessage, "headers">): boolean {
   const origin = req.headers.origin;
