@@ -122,6 +122,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     tmpfs: spec.readOnlyRootFilesystem || spec.tmpfs.length ? tmpfsMounts(spec.tmpfs) : undefined,
     mounts: [
       ...spec.volumes.map((v) => ({ type: "volume", source: v.volumeName, target: v.path, readOnly: v.readOnly })),
+      ...(spec.hostMounts ?? []).map((h) => ({ type: "bind", source: h.hostPath, target: h.path, readOnly: true })),
       // Its files, written by the init into a volume per directory, owned by the service's user (0400 for
       // secrets: with every capability dropped, even root in the container cannot read past them).
       ...plan.map((d) => ({ type: "volume", source: init!.filesVolumes[d.index]!, target: d.dir, readOnly: true })),
