@@ -27,7 +27,7 @@ export const STAND_INS: StandIn[] = [
   { dir: "neo4j", tag: "neo4j:5.26", base: "bookworm", prepare: neo4jJars },
   { dir: "haproxy", tag: "haproxy:3.2", base: "sid" },
   { dir: "graphiti", tag: "zepai/knowledge-graph-mcp:1.0.1-standalone", base: "trixie", prepare: pythonWheels },
-  { dir: "node", tag: "node:20-slim", base: "trixie" },
+  { dir: "node", tag: "node:20-slim", base: "trixie", prepare: hostCertificates },
 ];
 
 // The ai-PA build contexts the stacks build from (sourceRoot): the stand-in MCP server in each role.
@@ -83,6 +83,12 @@ async function neo4jJars(context: string): Promise<void> {
     fs.writeFileSync(path.join(cached, "complete"), "");
   }
   await run("cp", ["-r", cached, path.join(context, "jars")]);
+}
+
+// The certificate authorities this machine trusts, which include the one of the proxy it reaches the
+// package registries through (builds FROM the node stand-in run npm ci).
+async function hostCertificates(context: string): Promise<void> {
+  fs.copyFileSync("/etc/ssl/certs/ca-certificates.crt", path.join(context, "ci-ca.crt"));
 }
 
 // The graphiti stand-in's packages from PyPI, as wheels for trixie's CPython 3.13.
