@@ -13,6 +13,8 @@ export interface DeclaredResource {
   urn: string;
   // Names of the resources it depends on (dependsOn and inputs taken from other resources).
   dependsOn: string[];
+  // The provider reference it was registered with (`<urn>::<id>`); unset for the default provider.
+  provider?: string;
 }
 
 export interface Evaluation {
@@ -87,7 +89,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
         const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn });
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn, provider: args.provider });
         return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, reveal(inputs) as Record<string, unknown>) } };
       },
       call(args) {
