@@ -11,7 +11,7 @@ import * as ts from "typescript";
 import { ROOT } from "../../harness/stack-files";
 import type { Engine } from "./engine";
 import { run } from "./run";
-import { CACHE, E2E_DIR } from "./toolchain";
+import { CACHE, E2E_DIR, RUN_DIR } from "./toolchain";
 
 const IMAGES_DIR = path.join(ROOT, "test/e2e/images");
 
@@ -142,7 +142,7 @@ function compiledStandIn(): string {
 
 // A checkout with the ai-PA build contexts: node:20-slim, the stand-in server as dist/server-http.js.
 export async function aiPaCheckout(): Promise<string> {
-  const root = path.join(E2E_DIR, "ai-PA");
+  const root = path.join(RUN_DIR, "ai-PA");
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
   const server = compiledStandIn();
   for (const [context, role] of Object.entries(AI_PA_CONTEXTS)) {
@@ -184,7 +184,7 @@ export async function prepareImages(e: Engine, registry: string): Promise<Pushed
     const key = hashDir(path.join(IMAGES_DIR, s.dir), s.base);
     if (!(await builtFrom(e, remote, key))) {
       await baseImage(e, s.base);
-      const context = path.join(E2E_DIR, "contexts", s.dir);
+      const context = path.join(RUN_DIR, "contexts", s.dir);
       fs.rmSync(context, { recursive: true, force: true });
       fs.mkdirSync(path.dirname(context), { recursive: true });
       await run("cp", ["-r", path.join(IMAGES_DIR, s.dir), context]);

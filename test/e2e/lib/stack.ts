@@ -7,7 +7,7 @@ import { parse, stringify } from "yaml";
 import { ROOT } from "../../harness/stack-files";
 import type { DriverRequest, DriverResult } from "./driver";
 import { run, tail } from "./run";
-import { E2E_DIR, pulumiEnv, type Toolchain } from "./toolchain";
+import { RUN_DIR, pulumiEnv, type Toolchain } from "./toolchain";
 
 export interface StackOptions {
   // The repository stack file it starts from: Pulumi.<base>.yaml.
@@ -27,9 +27,9 @@ export class E2EStack {
     readonly name: string,
     readonly toolchain: Toolchain,
   ) {
-    this.workDir = path.join(E2E_DIR, "stacks", name);
-    this.backendDir = path.join(E2E_DIR, "state", name);
-    this.logFile = path.join(E2E_DIR, "logs", `${name}.log`);
+    this.workDir = path.join(RUN_DIR, "stacks", name);
+    this.backendDir = path.join(RUN_DIR, "state", name);
+    this.logFile = path.join(RUN_DIR, "logs", `${name}.log`);
   }
 
   get env(): NodeJS.ProcessEnv {
