@@ -130,6 +130,8 @@ export interface PushedImages {
   hub: Record<string, string>;
   // ai-PA images pushed under the registry's own name: context -> "<registry>/pa/<context>:<tag>@<digest>".
   aiPa: Record<string, string>;
+  // The platform's own health monitor, built from this repository and pushed (prod pins it by digest).
+  monitor: string;
   // The ai-PA checkout the dev stack builds from.
   sourceRoot: string;
 }
@@ -202,5 +204,13 @@ export async function prepareImages(e: Engine, registry: string): Promise<Pushed
     if (!(await builtFrom(e, tag, key))) await build(e, tag, path.join(sourceRoot, context), key);
     aiPa[context] = `${tag}@${await push(e, tag)}`;
   }
-  return { hub, aiPa, sourceRoot };
+  const monitorContext = path.join(ROOT, "components/health-monitor/app");
+  const monitorTag = `${registry}/mcp-platform/health-monitor:e2e`;
+  const monitorKey = hashDir(
+    path.join(monitorContext, "src"),
+    ["package-lock.json", "Dockerfile", "tsconfig.json"].map((f) => fs.readFileSync(path.join(monitorContext, f), "utf8")).join("") + hashDir(path.join(monitorContext, "public")),
+  );
+  if (!(await builtFrom(e, monitorTag, monitorKey))) await build(e, monitorTag, monitorContext, monitorKey);
+  const monitor = `${monitorTag}@${await push(e, monitorTag)}`;
+  return { hub, aiPa, sourceRoot, monitor };
 }
