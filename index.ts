@@ -9,8 +9,10 @@ const { config, secretKeys } = loadStackConfig();
 
 const platform = (async () => {
   const engine = await probeEngine(config.dockerHost);
-  if (engine.notice) void pulumi.log.warn(engine.notice);
-  return new Platform("mcp-platform", { config, secretKeys, engine: engine.features });
+  const p = new Platform("mcp-platform", { config, secretKeys, engine: engine.features });
+  // On the platform's component, so previews and updates show it with the rest of its diagnostics.
+  if (engine.notice) void pulumi.log.warn(engine.notice, p);
+  return p;
 })();
 
 const output = <T>(pick: (p: Platform) => pulumi.Input<T>) => pulumi.output(platform.then(pick));

@@ -93,16 +93,19 @@ build_actionlint() {
   ACTIONLINT_BIN=$out/actionlint
 }
 
-engine_tree() {
-  local out=$CACHE/engine/trixie-root
-  if [[ ! -x $out/usr/sbin/dockerd || ! -f $CACHE/engine/complete ]]; then
-    log "debootstrapping Debian trixie with docker.io (about 2 minutes)"
-    rm -rf "$out" "$CACHE/engine/complete"; mkdir -p "$CACHE/engine"
-    debootstrap --variant=minbase --include=ca-certificates,docker.io,iptables trixie "$out" http://deb.debian.org/debian >"$CACHE/engine/debootstrap.log" 2>&1 \
-      || { tail -n 20 "$CACHE/engine/debootstrap.log" >&2; exit 1; }
-    touch "$CACHE/engine/complete"
+# A Debian tree with its docker.io, run by engine.sh: trixie's Docker 26 (API 1.45) for the suite, and
+# bookworm's Docker 20.10 (API 1.41), the oldest engine the platform supports, for the test of what it
+# leaves out there.
+engine_tree() { # suite -> prints the tree
+  local suite=$1 out=$CACHE/engine/$1-root
+  if [[ ! -x $out/usr/sbin/dockerd || ! -f $out.complete ]]; then
+    log "debootstrapping Debian $suite with docker.io (about 2 minutes)"
+    rm -rf "$out" "$out.complete"; mkdir -p "$CACHE/engine"
+    debootstrap --variant=minbase --include=ca-certificates,docker.io,iptables "$suite" "$out" http://deb.debian.org/debian >"$out.log" 2>&1 \
+      || { tail -n 20 "$out.log" >&2; exit 1; }
+    touch "$out.complete"
   fi
-  ENGINE_ROOT=$out
+  echo "$out"
 }
 
 apt_tools
@@ -111,7 +114,8 @@ build_cli
 build_language_host
 build_docker_provider
 build_actionlint
-engine_tree
+ENGINE_ROOT=$(engine_tree trixie)
+OLD_ENGINE_ROOT=$(engine_tree bookworm)
 # HAProxy 3.2 (the gateway's line) from a sid tree.
 HAPROXY_BIN=$(bash "$HERE/haproxy.sh")
 
@@ -122,6 +126,7 @@ MCP_LANGUAGE_HOST_DIR=$LANGUAGE_HOST_DIR
 MCP_DOCKER_PROVIDER_DIR=$DOCKER_PROVIDER_DIR
 MCP_DOCKER_PROVIDER_VERSION=$DOCKER_PROVIDER_VERSION
 MCP_ENGINE_ROOT=$ENGINE_ROOT
+MCP_OLD_ENGINE_ROOT=$OLD_ENGINE_ROOT
 MCP_ACTIONLINT_BIN=$ACTIONLINT_BIN
 MCP_HAPROXY_BIN=$HAPROXY_BIN
 EOF

@@ -48,6 +48,8 @@ describe("the dev stack on a real Docker engine", () => {
     const r = await stack.op({ op: "up", policyConfig: "dev" });
     expect(r.ok, describeResult(r)).toBe(true);
     recordFigure("dev: pulumi up to all healthy (first deploy, images built)", r.seconds, "s");
+    // The engine was asked its version, and is current: no notice about it.
+    expect(r.diagnostics.filter((d) => /Docker engine/.test(d))).toEqual([]);
     containers = await inspectAll(engine, [`label=environment=dev`]);
     expect(services().map((c) => label(c, "service")).sort()).toEqual(["backup", "gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
     for (const c of services()) expect(`${c.Name} ${c.State.Status} ${c.State.Health?.Status}`).toBe(`${c.Name} running healthy`);

@@ -52,6 +52,8 @@ export function runCommand(cmd: string, inputs: CommandInputs, previous?: RunRes
       stderr += d.toString();
       if (logging === "stderr" || logging === "stdoutAndStderr") log(d.toString());
     });
+    // A command that exits without reading its input closes the pipe first: not an error of ours.
+    child.stdin.on("error", () => {});
     child.stdin.end(inputs.stdin ?? "");
     child.on("error", reject);
     child.on("close", (code, signal) => {

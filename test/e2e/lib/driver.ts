@@ -35,6 +35,8 @@ export interface DriverResult {
   // Steps that were not `same`, as "op type::name".
   steps: string[];
   policy: PolicyFinding[];
+  // Warnings and errors the program and the engine reported (diagnostics), as "severity: message".
+  diagnostics: string[];
   outputs: Record<string, { value: unknown; secret: boolean }>;
   seconds: number;
 }
@@ -44,6 +46,7 @@ const ROOT = path.resolve(__dirname, "../../..");
 // What the engine reported, kept also when the operation fails (a policy violation fails a preview).
 const policy: PolicyFinding[] = [];
 const steps: string[] = [];
+const diagnostics: string[] = [];
 
 async function main(req: DriverRequest): Promise<DriverResult> {
   const started = Date.now();
@@ -53,6 +56,8 @@ async function main(req: DriverRequest): Promise<DriverResult> {
   };
   const stack = await LocalWorkspace.selectStack({ stackName: req.stack, projectName: "mcp-platform", program }, { workDir: req.workDir });
   const onEvent = (e: EngineEvent) => {
+    if (e.diagnosticEvent && (e.diagnosticEvent.severity === "warning" || e.diagnosticEvent.severity === "error"))
+      diagnostics.push(`${e.diagnosticEvent.severity}: ${e.diagnosticEvent.message.trim()}`);
     if (e.policyEvent)
       policy.push({ policy: e.policyEvent.policyName, level: e.policyEvent.enforcementLevel, message: e.policyEvent.message, urn: e.policyEvent.resourceUrn });
     const m = e.resourcePreEvent?.metadata;
@@ -87,7 +92,7 @@ async function main(req: DriverRequest): Promise<DriverResult> {
     }
   }
   const outputs = req.op === "destroy" ? {} : await stack.outputs();
-  return { ok: true, changes, steps, policy, outputs, seconds: (Date.now() - started) / 1000 };
+  return { ok: true, changes, steps, policy, diagnostics, outputs, seconds: (Date.now() - started) / 1000 };
 }
 
 // An Automation API error carries the whole run's output; keep the CLI's own error lines.
@@ -103,5 +108,5 @@ if (require.main === module) {
   const finish = (r: DriverResult) => process.stdout.write(`\nE2E-RESULT ${JSON.stringify(r)}\n`, () => process.exit(0));
   main(req)
     .then(finish)
-    .catch((e: unknown) => finish({ ok: false, error: briefly((e as Error).message), changes: {}, steps, policy, outputs: {}, seconds: (Date.now() - started) / 1000 }));
+    .catch((e: unknown) => finish({ ok: false, error: briefly((e as Error).message), changes: {}, steps, policy, diagnostics, outputs: {}, seconds: (Date.now() - started) / 1000 }));
 }

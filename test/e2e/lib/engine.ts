@@ -22,10 +22,11 @@ export function engine(name: string, host: string): Engine {
 
 // Starts an engine (or finds it running). `registryMirror` makes docker.io pulls go to the suite's
 // registry on loopback first, so images are pulled by the names and digests prod uses.
-export async function startEngine(name: string, opts: { netns?: string; registryMirror?: string; extraArgs?: string[] } = {}): Promise<Engine> {
+// `root` runs another engine tree (e.g. Docker 20.10's).
+export async function startEngine(name: string, opts: { netns?: string; registryMirror?: string; extraArgs?: string[]; root?: string } = {}): Promise<Engine> {
   const args = [...(opts.registryMirror ? [`--registry-mirror=${opts.registryMirror}`] : []), ...(opts.extraArgs ?? [])];
   const r = await run("bash", [ENGINE_SH, "start", name, ...(opts.netns ? [opts.netns] : [])], {
-    env: { ...process.env, MCP_ENGINE_ARGS: args.join(" ") },
+    env: { ...process.env, MCP_ENGINE_ARGS: args.join(" "), ...(opts.root ? { MCP_ENGINE_ROOT: opts.root } : {}) },
     timeoutMs: 120_000,
   });
   return engine(name, r.stdout.trim().split("\n").pop()!);

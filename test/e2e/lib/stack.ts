@@ -102,6 +102,11 @@ export class E2EStack {
     return { status: r.status, output: r.stdout + r.stderr };
   }
 
+  // Everything this stack's operations printed so far.
+  readLog(): string {
+    return fs.readFileSync(this.logFile, "utf8");
+  }
+
   async outputs(): Promise<Record<string, unknown>> {
     return JSON.parse(await this.pulumi(["stack", "output", "--json", "--show-secrets"])) as Record<string, unknown>;
   }

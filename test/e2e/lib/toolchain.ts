@@ -19,6 +19,8 @@ export interface Toolchain {
   dockerProviderDir: string;
   dockerProviderVersion: string;
   engineRoot: string;
+  // Docker 20.10 (Debian 12's), the oldest engine supported.
+  oldEngineRoot?: string;
 }
 
 // The toolchain, or why it is missing (the suite then skips, or fails in CI).
@@ -38,6 +40,7 @@ export function findToolchain(): Toolchain | string {
     dockerProviderDir: env.MCP_DOCKER_PROVIDER_DIR ?? "",
     dockerProviderVersion: env.MCP_DOCKER_PROVIDER_VERSION ?? "",
     engineRoot: env.MCP_ENGINE_ROOT ?? "",
+    oldEngineRoot: env.MCP_OLD_ENGINE_ROOT,
   };
   for (const [what, p] of [
     ["Pulumi CLI", t.pulumi],
