@@ -5,7 +5,7 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { CURRENT_ENGINE, type EngineFeatures } from "./engine";
-import { filesPlan, HEALTH_WAIT_SECONDS, replicaAlias, type HealthcheckSpec, type WorkloadSpec } from "./spec";
+import { filesPlan, healthWaitSeconds, replicaAlias, type HealthcheckSpec, type WorkloadSpec } from "./spec";
 
 export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart" | "mode" | "swarm"> & {
   // What the Docker engine behind dockerHost supports (components/container/engine.ts); unset means current.
@@ -113,7 +113,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     maxRetryCount: platform.restart.policy === "on-failure" ? platform.restart.maxRetries : undefined,
     // `pulumi up` waits for the healthcheck, so a dependent starts only after this one is healthy.
     wait: true,
-    waitTimeout: HEALTH_WAIT_SECONDS,
+    waitTimeout: healthWaitSeconds(spec.healthcheck),
     // Hardening: no privilege gain, no capabilities beyond those the spec justifies, read-only root.
     init: true,
     securityOpts: ["no-new-privileges:true"],

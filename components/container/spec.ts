@@ -127,8 +127,13 @@ export function filesPlan(spec: Pick<WorkloadSpec, "files">): FilesDirectory[] {
   }));
 }
 
-// Readiness wait for `pulumi up`: long enough for Neo4j's first start, bounded so a broken image fails the update.
-export const HEALTH_WAIT_SECONDS = 300;
+// How long `pulumi up` waits for a new container to be healthy: until Docker itself would have called it
+// unhealthy (the start period, then `retries` failed probes, each up to interval + timeout), and a little
+// more. The provider waits for "healthy" and nothing else, so a longer wait only delays the failure of a
+// broken image (it was 5 minutes for every service); a shorter one would fail a slow but healthy start.
+export function healthWaitSeconds(h: Pick<HealthcheckSpec, "intervalSeconds" | "timeoutSeconds" | "retries" | "startPeriodSeconds">): number {
+  return h.startPeriodSeconds + h.retries * (h.intervalSeconds + h.timeoutSeconds) + 15;
+}
 
 export function healthcheck(test: string[], overrides: Partial<Omit<HealthcheckSpec, "test">> = {}): HealthcheckSpec {
   return { test, intervalSeconds: 15, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30, ...overrides };

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { containerArgs, dockerCpus, dockerHealthcheck, envEntries, goDuration, logOptions } from "../../../components/container/defaults";
-import { healthcheck } from "../../../components/container/spec";
+import { healthcheck, healthWaitSeconds } from "../../../components/container/spec";
 import { replicaName } from "../../../components/container/workload";
 import { platformDefaults, workloadSpec } from "../../harness/fixtures";
 
@@ -38,6 +38,13 @@ describe("shared container defaults", () => {
     expect(() => goDuration(1.5)).toThrow(RangeError);
     const h = dockerHealthcheck(healthcheck(["CMD", "true"], { intervalSeconds: 10, startPeriodSeconds: 60 }));
     expect(h).toEqual({ tests: ["CMD", "true"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "1m0s", startInterval: "2s" });
+  });
+
+  it("waits for health only as long as Docker takes to call a container unhealthy", () => {
+    // An MCP server's default healthcheck: 30 s start period, 3 probes of up to 15 + 5 s.
+    expect(containerArgs(spec(), platform).waitTimeout).toBe(105);
+    // Neo4j's: a 60 s start period and 10 probes of up to 10 + 5 s.
+    expect(healthWaitSeconds(healthcheck(["CMD", "true"], { intervalSeconds: 10, retries: 10, startPeriodSeconds: 60 }))).toBe(225);
   });
 
   it("leaves the healthcheck start interval out on engines before API 1.44", () => {

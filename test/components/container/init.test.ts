@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it } from "vitest";
-import { chownTargets, filesPlan, initArgs, INIT_SCRIPT_SOURCE, manifest, ownerOf } from "../../../components/container/init";
+import type * as docker from "@pulumi/docker";
+import { chownTargets, filesPlan, initArgs, initGate, INIT_SCRIPT_SOURCE, manifest, ownerOf } from "../../../components/container/init";
 import { hasTool, skipOrFail } from "../../harness/tools";
 import { platformDefaults, workloadSpec } from "../../harness/fixtures";
 
@@ -132,5 +133,29 @@ describe("init.sh, run for real", () => {
     skipOrFail(ctx, hasTool("shellcheck") ? undefined : "shellcheck is not installed");
     const r = spawnSync("shellcheck", [INIT_SCRIPT_SOURCE], { encoding: "utf8" });
     expect(r.status, r.stdout).toBe(0);
+  });
+});
+
+describe("the init's gate", () => {
+  // initGate reads only these outputs of the init container.
+  const fakeInit = (exitCode: number, logs: string) =>
+    ({ id: pulumi.output("init-id"), exitCode: pulumi.output(exitCode), containerLogs: pulumi.output(logs) }) as unknown as docker.Container;
+  // Output#promise() is the SDK's own way to await a value (internal, hence the cast). A failed apply
+  // also rejects the output's other internal promises (isKnown, isSecret): handled here, as the engine does.
+  const valueOf = <T>(o: pulumi.Output<T>) => {
+    const internal = o as unknown as { promise(): Promise<T>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+    internal.isKnown.catch(() => undefined);
+    internal.isSecret.catch(() => undefined);
+    return internal.promise();
+  };
+
+  it("passes the init's id once it exited 0", async () => {
+    await expect(valueOf(initGate(fakeInit(0, "init: 1 file(s) in place"), "gmail"))).resolves.toBe("init-id");
+  });
+
+  it("fails the deployment when it exited otherwise, with its output (attach alone would not)", async () => {
+    await expect(valueOf(initGate(fakeInit(1, "cp: cannot stat '/mcp-platform/files/0/keys.json'\n"), "gmail"))).rejects.toThrow(
+      /gmail: its init container exited with status 1; its output:\ncp: cannot stat/,
+    );
   });
 });
