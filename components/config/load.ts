@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { credentialProblems } from "./credentials";
 import { PROJECT, crossChecks, platformSchema, requiredSecrets, type PlatformConfig } from "./schema";
 
 export class ConfigError extends Error {
@@ -134,7 +135,7 @@ export function parseConfig(
   }
 
   const config = result.data;
-  const problems: string[] = crossChecks(config).map((p) => `${PROJECT}:${p.path} ${p.message}`);
+  const problems: string[] = [...crossChecks(config), ...credentialProblems(config)].map((p) => `${PROJECT}:${p.path} ${p.message}`);
   const secrets = requiredSecrets(config);
   const secretNames = new Set(secrets.map((s) => s.key));
   for (const key of TOP_LEVEL_KEYS)
