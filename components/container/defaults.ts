@@ -23,6 +23,20 @@ export function labels(spec: Pick<WorkloadSpec, "service" | "component">, env: s
   return out;
 }
 
+// Which of a container's env entries and uploaded files hold secrets, by name: Pulumi hands policy packs
+// secret values unwrapped, with no mark (pulumi/pulumi-policy#241), so the pack reads this label to tell a
+// secretEnv entry from a credential pasted into plain env. Names only, never values.
+export const SECRET_ENV_LABEL = "dev.mcp-platform.secret-env";
+export const SECRET_FILES_LABEL = "dev.mcp-platform.secret-files";
+export function secretLabels(spec: Pick<WorkloadSpec, "secretEnv" | "files">): Record<string, string> {
+  const out: Record<string, string> = {};
+  const env = Object.keys(spec.secretEnv).sort();
+  const files = spec.files.filter((f) => f.secret).map((f) => f.path).sort();
+  if (env.length) out[SECRET_ENV_LABEL] = env.join(",");
+  if (files.length) out[SECRET_FILES_LABEL] = files.join(",");
+  return out;
+}
+
 export function logOptions(logging: PlatformConfig["logging"]): Record<string, string> {
   return { "max-size": logging.maxSize, "max-file": String(logging.maxFile), labels: LOG_LABELS.join(",") };
 }
@@ -72,7 +86,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     entrypoints: spec.entrypoint,
     user: spec.user,
     envs: envEntries(spec.env, spec.secretEnv),
-    labels: Object.entries(labels(spec, platform.environment, replica)).map(([label, value]) => ({ label, value })),
+    labels: Object.entries({ ...labels(spec, platform.environment, replica), ...secretLabels(spec) }).map(([label, value]) => ({ label, value })),
     // Resource limits (CIS 5.11, 5.12): a hard memory limit with no swap on top, a soft reservation, a CPU quota.
     memory: spec.memoryMb,
     memoryReservation: spec.memoryReservationMb,

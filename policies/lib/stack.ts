@@ -1,7 +1,32 @@
 // Reading the whole stack: its workloads by label, its networks and volumes.
 import type { PolicyResource } from "@pulumi/policy";
 import { UNKNOWN, type Reader } from "./check";
-import { field, labels, networkAliases, serviceConfigRefs, text, uploads, workloadOf, type Workload } from "./workload";
+import { isUnknownValue, rawOf, unknownCheckingProxy } from "./sdk";
+import { field, labels, networkAliases, serviceConfigRefs, text, uploads, workloadOf, type Props, type Workload } from "./workload";
+
+// A resource's properties as the stack check sees them during preview. The engine hands stack policies each
+// resource's planned outputs, where every field the provider computes and the program left unset is unknown
+// (a container's ipcMode, a network's `internal`, a Swarm service's endpointSpec). A top-level property that
+// depends on no other resource (its propertyDependencies are empty) holds nothing the program computed
+// from another resource's output: its unknowns are the provider's defaults still to be read back, so they
+// are read here as unset, which is what the program declared. Unknowns in properties that do depend on
+// other resources (an image id, a generated password) stay unknown.
+export function stackProps(r: PolicyResource): Props {
+  const raw = rawOf(r.props) as Props;
+  const out: Props = {};
+  for (const [key, value] of Object.entries(raw)) out[key] = (r.propertyDependencies?.[key] ?? []).length ? value : unset(value);
+  return unknownCheckingProxy(out);
+}
+
+function unset(v: unknown): unknown {
+  if (isUnknownValue(v)) return undefined;
+  if (Array.isArray(v)) return v.map(unset);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unset(x)]));
+  return v;
+}
+
+// The resources a top-level property of `r` was computed from.
+export const dependenciesOf = (r: PolicyResource, property: string): PolicyResource[] => r.propertyDependencies?.[property] ?? [];
 
 export const SERVICE_CONFIG = "docker:index/serviceConfig:ServiceConfig";
 
@@ -15,8 +40,8 @@ export interface StackWorkload {
 export function stackWorkloads(resources: PolicyResource[], read: Reader["read"]): StackWorkload[] {
   const out: StackWorkload[] = [];
   for (const resource of resources) {
-    const workload = workloadOf(resource.type, resource.props);
-    if (!workload) continue;
+    if (!workloadOf(resource.type, {})) continue;
+    const workload = workloadOf(resource.type, stackProps(resource))!;
     const l = read(`labels of ${resource.name}`, () => labels(workload));
     if (l !== UNKNOWN) out.push({ resource, workload, labels: l });
   }

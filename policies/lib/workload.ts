@@ -2,6 +2,8 @@
 // rule is written once. Every reader goes through the engine's unknown-checking proxy: reading a value
 // unknown during preview throws, and the caller (lib/check.ts) turns that into "can't decide".
 // Readers return `undefined` where the resource type has no such field.
+import { isUnknownValue, rawOf } from "./sdk";
+
 export const CONTAINER = "docker:index/container:Container";
 export const SERVICE = "docker:index/service:Service";
 export const NETWORK = "docker:index/network:Network";
@@ -230,6 +232,31 @@ export function env(w: Workload): [string, string][] {
     const i = entry.indexOf("=");
     return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
   });
+}
+
+// Environment entries whose value is known, and how many are not: during preview an entry computed from
+// another resource's output (a generated password) is unknown, name and all. Throws (unknown) only when
+// the whole list is.
+export function envParts(w: Workload): { known: [string, string][]; unknown: number } {
+  const raw = rawOf(w.props);
+  const values: unknown[] =
+    w.kind === "container"
+      ? isUnknownValue(raw.envs) ? list(w.props.envs) : list(raw.envs)
+      : (() => {
+          const e = field(rawOf(field(w.props, "taskSpec", "containerSpec")), "env");
+          if (isUnknownValue(e)) return list(field(spec(w), "env"));
+          return typeof e === "object" && e !== null ? Object.entries(e).map(([k, v]) => (isUnknownValue(v) ? v : `${k}=${text(v) ?? ""}`)) : [];
+        })();
+  const known: [string, string][] = [];
+  let unknown = 0;
+  for (const v of values) {
+    if (isUnknownValue(v)) unknown++;
+    else if (typeof v === "string") {
+      const i = v.indexOf("=");
+      known.push(i < 0 ? [v, ""] : [v.slice(0, i), v.slice(i + 1)]);
+    }
+  }
+  return { known, unknown };
 }
 
 export function logging(w: Workload): { driver?: string; options: Record<string, string> } {
