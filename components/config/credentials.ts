@@ -25,7 +25,7 @@ const SECRET_WORDS = new Set([
   "CLIENTSECRET", "ACCESSKEY", "PASSPHRASE",
 ]);
 // Suffixes that name something about a secret, not the secret: a path to it, its user, its length...
-const NOT_THE_SECRET = /(_|-|\.)(FILE|PATH|DIR|URL|URI|HOST|PORT|USER|USERNAME|NAME|MODEL|ENABLED|TIMEOUT|SIZE|LENGTH|ENV|ID|TYPE|HEADER)$/i;
+const NOT_THE_SECRET = /(_|-|\.)(FILES?|PATHS?|DIR|URL|URI|HOST|PORT|USER|USERNAME|NAMES?|MODEL|ENABLED|TIMEOUT|SIZE|LENGTH|ENV|ID|TYPE|HEADER)$/i;
 
 export function looksSecretName(name: string): boolean {
   if (NOT_THE_SECRET.test(name)) return false;
@@ -118,13 +118,26 @@ export function entropy(s: string): number {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIGEST = /^(sha256|sha384|sha512):[0-9a-f]{32,}$/i;
 
+// Values that are plainly something else: IDs, digests, paths, URLs, lists, flags, file names, identifiers
+// (text-embedding-ada-002: words and numbers), and base64 that decodes to structured text (config).
+function plainlySomethingElse(v: string): boolean {
+  if (UUID.test(v) || DIGEST.test(v)) return true;
+  if (v.startsWith("/") || v.includes("://") || v.includes("=/") || /^[\w.-]+(,[\w.-]+)+$/.test(v)) return true;
+  if (/^--?[A-Za-z][\w-]*(=\S*)?$/.test(v)) return true;
+  if (/^[A-Za-z][\w-]*(\.[A-Za-z][\w-]*)*\.(json|ya?ml|conf|cfg|ini|toml|txt|pem|crt|key|sh|js|py|env)$/i.test(v)) return true;
+  if (/^[A-Za-z0-9]+([._-][A-Za-z0-9]+)+$/.test(v) && v.split(/[._-]/).every((part) => /^[A-Za-z]+$|^[0-9]+$/.test(part))) return true;
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0) {
+    const text = Buffer.from(v, "base64").toString("utf8");
+    if (/^[\x20-\x7e\s]+$/.test(text) && /[{[:=]/.test(text) && /\s|"/.test(text)) return true;
+  }
+  return false;
+}
+
 // A value that reads like a generated secret: one token of 16 or more characters mixing character classes
-// with high entropy. Paths, URLs, UUIDs, digests and lists are not.
+// with high entropy, and plainly nothing else.
 export function looksRandom(value: string): boolean {
   const v = value.trim();
-  if (v.length < 16 || /\s/.test(v)) return false;
-  if (UUID.test(v) || DIGEST.test(v)) return false;
-  if (v.startsWith("/") || v.includes("://") || v.includes("=/") || /^[\w.-]+(,[\w.-]+)+$/.test(v)) return false;
+  if (v.length < 16 || /\s/.test(v) || plainlySomethingElse(v)) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(v)).length;
   return classes >= 2 && entropy(v) >= 3.5;
 }
@@ -136,7 +149,7 @@ const secretPart = (value: string) => value.split(/[/:]/).pop() ?? value;
 export function findCredential(value: string, name?: string): CredentialFinding | undefined {
   const found = [...secretlintFindings(value), ...formatFindings(value)];
   if (found.length) return found[0];
-  if (name && looksSecretName(name) && (looksRandom(value) || looksRandom(secretPart(value))))
+  if (name && looksSecretName(name) && !plainlySomethingElse(value.trim()) && (looksRandom(value) || looksRandom(secretPart(value))))
     return { kind: `a high-entropy value under a secret's name (${name})`, by: "entropy" };
   return undefined;
 }

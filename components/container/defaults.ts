@@ -57,8 +57,8 @@ export function tmpfsMounts(paths: string[]): Record<string, string> {
   return Object.fromEntries(paths.map((p) => [p, "rw,noexec,nosuid,nodev,size=64m"]));
 }
 
-// KEY=value entries, sorted by key. Each secret entry stays a secret Output of its own, so state,
-// previews and the policy pack can tell which entries are secret.
+// KEY=value entries, sorted by key. Each secret entry stays a secret Output, so state and previews keep
+// the list encrypted; the policy pack, which receives secrets unmarked, reads secretLabels instead.
 export function envEntries(
   env: Record<string, pulumi.Input<string>>,
   secretEnv: Record<string, pulumi.Output<string>> = {},

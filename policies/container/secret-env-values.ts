@@ -4,7 +4,7 @@ import { Reader, UNKNOWN, workloadPolicy } from "../lib/check";
 import { exceptionsProperty, type Exception } from "../lib/config";
 import { runbook } from "../lib/meta";
 import { stackProps } from "../lib/stack";
-import { env, envParts, num } from "../lib/workload";
+import { env, envParts, field, num, text } from "../lib/workload";
 
 export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 // Published defaults and placeholders: the runbook's demodemo, Neo4j's own neo4j, the usual suspects.
@@ -53,6 +53,10 @@ export const secretEnvValues = workloadPolicy<{ weakValues: string[]; minLength:
       if (problem)
         violation(`${subject}: ${name} ${problem}. Generate it (random.RandomPassword) or set it with pulumi config set --secret and refer to it from secretEnv.`);
     }
+    // A Swarm service's registry login is a password too.
+    const auth = read("auth", () => (workload.kind === "service" ? text(field(workload.props, "auth", "password")) : undefined));
+    const authProblem = auth !== UNKNOWN && auth !== undefined ? weakness(auth, config.weakValues, config.minLength) : undefined;
+    if (authProblem) violation(`${subject}: its registry password (auth.password) ${authProblem}. Set it from a secret config key (pulumi config set --secret).`);
   },
   // A generated value is as strong as its generator: a random.RandomPassword's declared length and
   // character sets are known before apply. A value computed from anything else is "not checked".

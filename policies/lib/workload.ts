@@ -129,13 +129,15 @@ export function healthcheck(w: Workload): string[] {
   return strings(field(w.kind === "container" ? w.props.healthcheck : field(spec(w), "healthcheck"), "tests"));
 }
 
-export function namespaces(w: Workload): { network?: string; pid?: string; ipc?: string; userns?: string } {
-  if (w.kind === "service") return {};
+export function namespaces(w: Workload): { network?: string; pid?: string; ipc?: string; userns?: string; cgroup?: string } {
+  // A Swarm task joins the host's network namespace by attaching to the network named "host".
+  if (w.kind === "service") return networkNames(w).includes("host") ? { network: "host" } : {};
   return {
-    network: text(w.props.networkMode),
+    network: text(w.props.networkMode) ?? (networkNames(w).includes("host") ? "host" : undefined),
     pid: text(w.props.pidMode),
     ipc: text(w.props.ipcMode),
     userns: text(w.props.usernsMode),
+    cgroup: text(w.props.cgroupnsMode),
   };
 }
 
@@ -163,16 +165,22 @@ export interface PublishedPort {
   // Host interface; undefined means every interface (Docker's default, and always so on Swarm).
   ip?: string;
   protocol: string;
+  // publishAllPorts: the image's exposed ports, not known from the declaration.
+  all?: boolean;
 }
 export function ports(w: Workload): PublishedPort[] {
   if (w.kind === "container")
-    return list(w.props.ports).map((p) => ({
+    return [
+      // publishAllPorts: every port the image EXPOSEs, on random host ports, on every interface.
+      ...(w.props.publishAllPorts === true ? [{ protocol: "tcp", all: true }] : []),
+      ...list(w.props.ports).map((p) => ({
       internal: num(field(p, "internal")),
       // Docker picks a random host port when external is absent: still published.
       external: num(field(p, "external")),
       ip: text(field(p, "ip")),
       protocol: text(field(p, "protocol")) ?? "tcp",
-    }));
+    })),
+    ];
   return list(field(w.props, "endpointSpec", "ports")).map((p) => ({
     internal: num(field(p, "targetPort")),
     external: num(field(p, "publishedPort")),
@@ -193,13 +201,18 @@ export interface Mount {
 // Both the `mounts` list and the older `volumes` list (host paths and named volumes).
 export function mounts(w: Workload): Mount[] {
   const m = w.kind === "container" ? list(w.props.mounts) : list(field(spec(w), "mounts"));
-  const out: Mount[] = m.map((x) => ({
-    type: text(field(x, "type")) ?? "volume",
-    source: text(field(x, "source")),
-    target: text(field(x, "target")),
-    readOnly: field(x, "readOnly") === true,
-    propagation: text(field(x, "bindOptions", "propagation")),
-  }));
+  const out: Mount[] = m.map((x) => {
+    const type = text(field(x, "type")) ?? "volume";
+    // A volume of the local driver with o=bind is the host path in `device`: judged as the bind mount it is.
+    const bound = type === "volume" ? hostPathOfVolume(text(field(x, "volumeOptions", "driverName")), field(x, "volumeOptions", "driverOptions")) : undefined;
+    return {
+      type: bound ? "bind" : type,
+      source: bound ?? text(field(x, "source")),
+      target: text(field(x, "target")),
+      readOnly: field(x, "readOnly") === true,
+      propagation: text(field(x, "bindOptions", "propagation")),
+    };
+  });
   if (w.kind === "container")
     for (const v of list(w.props.volumes)) {
       const hostPath = text(field(v, "hostPath"));
@@ -213,9 +226,53 @@ export function mounts(w: Workload): Mount[] {
   return out;
 }
 
+// The host directory a named volume stands for: Docker's local driver with `o: bind` (and type none)
+// mounts `device` from the host, whatever the volume is called.
+export function hostPathOfVolume(driver: string | undefined, options: unknown): string | undefined {
+  if (driver && driver !== "local") return undefined;
+  const o = text(field(options, "o")) ?? "";
+  const device = text(field(options, "device"));
+  return device && o.split(",").some((x) => x.trim() === "bind" || x.trim() === "rbind") ? device : undefined;
+}
+
 export function devices(w: Workload): string[] {
   if (w.kind === "service") return [];
-  return [...list(w.props.devices).map((d) => text(field(d, "hostPath")) ?? "?"), ...list(w.props.gpus).map(() => "gpus")];
+  const gpus = text(w.props.gpus);
+  return [
+    ...list(w.props.devices).map((d) => text(field(d, "hostPath")) ?? "?"),
+    ...(gpus ? [`gpus ${gpus}`] : []),
+    // Device requests (GPUs by driver) and cgroup rules that open device nodes by major:minor.
+    ...list(w.props.deviceRequests).map((r) => `device request ${text(field(r, "driver")) ?? ""}${list(field(r, "capabilities")).length ? ` ${JSON.stringify(field(r, "capabilities"))}` : ""}`.trim()),
+    ...strings(w.props.deviceCgroupRules).map((r) => `cgroup rule "${r}"`),
+  ];
+}
+
+// Supplementary groups the process gets.
+export function groups(w: Workload): string[] {
+  return w.kind === "container" ? strings(w.props.groupAdds) : strings(field(spec(w), "groups"));
+}
+
+export function sysctls(w: Workload): Record<string, string> {
+  const raw = w.kind === "container" ? w.props.sysctls : field(spec(w), "sysctl");
+  const out: Record<string, string> = {};
+  if (typeof raw === "object" && raw !== null) for (const k of Object.keys(raw)) out[k] = text((raw as Props)[k]) ?? "";
+  return out;
+}
+
+// The OCI runtime (containers) or task runtime (Swarm: "container", or "plugin" for a managed plugin).
+export function runtime(w: Workload): string | undefined {
+  return text(w.kind === "container" ? w.props.runtime : field(w.props, "taskSpec", "runtime"));
+}
+
+export function ulimits(w: Workload): { name?: string; soft?: number; hard?: number }[] {
+  if (w.kind === "service") return [];
+  return list(w.props.ulimits).map((u) => ({ name: text(field(u, "name")), soft: num(field(u, "soft")), hard: num(field(u, "hard")) }));
+}
+
+// Containers whose volumes this one mounts (volumes[].fromContainer).
+export function volumesFrom(w: Workload): string[] {
+  if (w.kind === "service") return [];
+  return list(w.props.volumes).map((v) => text(field(v, "fromContainer"))).filter((s): s is string => !!s);
 }
 
 export function cgroupParent(w: Workload): string | undefined {

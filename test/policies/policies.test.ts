@@ -117,20 +117,3 @@ describe("policies/ as a Pulumi policy pack", () => {
     expect(index.match(/new PolicyPack\(/g)).toHaveLength(1);
   });
 });
-
-describe("the README's table of rules", () => {
-  it("lists every rule with its benchmark item and its dev / prod enforcement", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const level = (env: "dev" | "prod", name: string) => {
-      const c = packConfig(env);
-      const x = c[name];
-      return (typeof x === "string" ? x : x?.enforcementLevel) ?? c.all;
-    };
-    for (const p of policies) {
-      const row = readme.split("\n").find((l) => l.startsWith(`| \`${p.name}\`:`));
-      expect(row, p.name).toBeDefined();
-      expect(row).toContain(`| ${level("dev", p.name)} / ${level("prod", p.name)} |`);
-      expect(row).toContain(benchmarkOf(p).replace(/\|/g, "\\|"));
-    }
-  });
-});

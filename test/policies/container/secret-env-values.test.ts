@@ -45,3 +45,10 @@ describe("secret-env-values", () => {
     expectUndecided(await runPolicy(secretEnvValues, computedFrom(container({ envs: ["PORT=8080", UNKNOWN_STRING] }), { envs: ["vault-lookup"] })), "env of gmail-1: 1 entry computed from Other vault-lookup");
   });
 });
+
+describe("secret-env-values: a Swarm service's registry login", () => {
+  it("reports a placeholder or short auth.password", async () => {
+    expectViolations(await runPolicy(secretEnvValues, service({ auth: { serverAddress: "registry.example.com", username: "ci", password: "changeme" } })), ["registry password (auth.password) is a published default"]);
+    expectClean(await runPolicy(secretEnvValues, service({ auth: { serverAddress: "registry.example.com", username: "ci", password: "Zq8x1Lr4Vb7Nc0KwPp3Tt6" } })));
+  });
+});
