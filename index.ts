@@ -1,13 +1,27 @@
-// mcp-platform: read the stack's configuration, build the platform, export what a user needs.
+// mcp-platform: read the stack's configuration, ask the Docker engine what it supports, build the
+// platform, export what a user needs.
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./components/config/stack";
+import { probeEngine } from "./components/container/engine";
 import { Platform } from "./components/platform";
 
 const { config, secretKeys } = loadStackConfig();
-const platform = new Platform("mcp-platform", { config, secretKeys });
+
+const platform = (async () => {
+  const engine = await probeEngine(config.dockerHost);
+  if (engine.notice) void pulumi.log.warn(engine.notice);
+  return new Platform("mcp-platform", { config, secretKeys, engine: engine.features });
+})();
+
+const output = <T>(pick: (p: Platform) => pulumi.Input<T>) => pulumi.output(platform.then(pick));
 
 export const environment = config.environment;
-export const dashboardUrl = platform.dashboardUrl;
-export const healthApiUrl = platform.healthApiUrl;
-export const mcpServers = platform.endpoints;
-export const networks = { backend: platform.networks.backend.name, frontend: platform.networks.frontend.name };
-export const volumes = platform.volumes;
+export const dashboardUrl = output((p) => p.dashboardUrl);
+export const healthApiUrl = output((p) => p.healthApiUrl);
+export const mcpServers = output((p) => p.endpoints);
+export const networks = output((p) => ({ backend: p.networks.backend.name, frontend: p.networks.frontend.name }));
+export const volumes = output((p) => p.volumes);
+// Gateway credentials: each apiKey route's client keys (secret: `pulumi stack output --show-secrets apiKeys`)
+// and the certificate the gateway presents (to trust a self-signed one in dev).
+export const apiKeys = output((p) => (p.gateway && Object.keys(p.gateway.apiKeys).length ? pulumi.secret(p.gateway.apiKeys) : undefined));
+export const gatewayCertificate = output((p) => p.gateway?.certificate);

@@ -37,6 +37,7 @@ import { capacityFitsHost } from "./stack/capacity-fits-host";
 import { dataOnInternalNetworks } from "./stack/data-on-internal-networks";
 import { mcpBehindRateLimit } from "./stack/mcp-behind-rate-limit";
 import { mcpMinReplicas } from "./stack/mcp-min-replicas";
+import { publishedRoutesTlsAuth } from "./stack/published-routes-tls-auth";
 import { uniqueHostPorts } from "./stack/unique-host-ports";
 
 export const PACK_NAME = "mcp-platform";
@@ -85,6 +86,7 @@ export const stackPolicies: McpPolicy[] = [
   dataOnInternalNetworks,
   backupCoversStatefulVolumes,
   mcpBehindRateLimit,
+  publishedRoutesTlsAuth,
 ];
 
 // Mandatory unless a config file says otherwise (policies/config/dev.json lowers some to advisory).

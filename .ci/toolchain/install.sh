@@ -99,6 +99,8 @@ build_cli
 build_language_host
 build_docker_provider
 engine_tree
+# HAProxy 3.2 (the gateway's line) from a sid tree.
+HAPROXY_BIN=$(bash "$HERE/haproxy.sh")
 
 cat >"$CACHE/toolchain.env" <<EOF
 # Written by .ci/toolchain/install.sh: where the CI toolchain is.
@@ -107,5 +109,6 @@ MCP_LANGUAGE_HOST_DIR=$LANGUAGE_HOST_DIR
 MCP_DOCKER_PROVIDER_DIR=$DOCKER_PROVIDER_DIR
 MCP_DOCKER_PROVIDER_VERSION=$DOCKER_PROVIDER_VERSION
 MCP_ENGINE_ROOT=$ENGINE_ROOT
+MCP_HAPROXY_BIN=$HAPROXY_BIN
 EOF
 log "ready: $CACHE/toolchain.env"

@@ -96,6 +96,40 @@ const volumeMount = z.strictObject({ path: containerPath });
 // Swarm mode needs it for images that read secrets only from env (see container/secret-env.sh).
 const command = z.array(z.string(), { error: "must be a list of strings, e.g. [\"node\", \"dist/server-http.js\"]" }).min(1).optional();
 
+// How the gateway authenticates callers of a route (components/gateway). Every route published beyond
+// loopback needs one of the two modes (crossChecks); "none" is for loopback only.
+const scopeName = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: "must be an OAuth scope: printable characters, no spaces or quotes" });
+const clientName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, { error: "must be a lowercase client name (letters, digits, '-'; 2-32 characters)" });
+const pemPublicKey = z
+  .string({ error: "must be a PEM public key (-----BEGIN PUBLIC KEY----- ...)" })
+  .regex(/^\s*-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----\s*$/, {
+    error: "must be a PEM public key (-----BEGIN PUBLIC KEY----- ...): the issuer's signing key, e.g. from its JWKS converted to PEM",
+  });
+export const JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"] as const;
+export const authSchema = z
+  .strictObject({
+    // oauth: the gateway is an OAuth 2.1 resource server for the route (bearer JWTs from an issuer).
+    // apiKey: per-client keys generated at deploy time; the gateway keeps only their SHA-256 hashes.
+    mode: z.enum(["oauth", "apiKey", "none"], { error: "must be oauth, apiKey or none" }).default("apiKey"),
+    // oauth: the authorization server (the tokens' iss claim, and the metadata's authorization_servers).
+    issuer: z.url({ error: "must be the issuer's URL, e.g. https://auth.example.com" }).optional(),
+    // oauth: the issuer's signing keys; during a rotation, list the old and the new one.
+    publicKeys: z.array(pemPublicKey).default([]),
+    algorithm: z.enum(JWT_ALGORITHMS, { error: `must be one of ${JWT_ALGORITHMS.join(", ")}` }).default("RS256"),
+    // oauth: the tokens' aud (RFC 8707); defaults to the route's canonical URL, https://<gateway.publicHost>:<port><path>.
+    audience: z.string().min(1).optional(),
+    // oauth: scopes every token must carry (403 insufficient_scope otherwise).
+    scopes: z.array(scopeName).default([]),
+    // apiKey: one generated key per client, exported as the secret output apiKeys.<route>.<client>.
+    clients: z.array(clientName).min(1, { error: "must name at least one client, e.g. [\"default\"]" }).default(["default"]),
+  })
+  .superRefine((a, ctx) => {
+    if (a.mode !== "oauth") return;
+    if (!a.issuer) ctx.addIssue({ code: "custom", path: ["issuer"], message: "is required with mode oauth: the authorization server's URL (the tokens' iss)" });
+    if (a.publicKeys.length === 0)
+      ctx.addIssue({ code: "custom", path: ["publicKeys"], message: "must list the issuer's signing key (PEM) with mode oauth" });
+  });
+
 export const mcpServerSchema = z
   .strictObject({
     enabled: bool(true),
@@ -112,6 +146,8 @@ export const mcpServerSchema = z
     // Gateway rate limit (requests per minute per client address) and burst.
     rateLimitPerMinute: positiveInt().default(100),
     rateLimitBurst: nonNegativeInt().default(20),
+    // Who may call it through the gateway.
+    auth: authSchema.default(authSchema.parse({})),
     ...resources,
     ...hardening,
     env: envMap.default({}),
@@ -183,6 +219,8 @@ export const healthMonitorSchema = z
     command,
     rateLimitPerMinute: positiveInt().default(500),
     rateLimitBurst: nonNegativeInt().default(50),
+    // Who may open the dashboard and API through the gateway (apiKey also takes HTTP Basic, for browsers).
+    auth: authSchema.default(authSchema.parse({})),
     memoryMb: positiveInt().default(256),
     memoryReservationMb: positiveInt().optional(),
     cpus: positiveNumber().default(0.5),
@@ -191,34 +229,72 @@ export const healthMonitorSchema = z
   })
   .superRefine(oneImageSource);
 
-// The nginx gateway in front of every published service (components/gateway).
-// An image reference pinned to a version tag or a digest: the gateway's behaviour depends on its nginx version.
+// The HAProxy gateway in front of every published service (components/gateway).
+// An image reference pinned to a version tag or a digest: the gateway's behaviour depends on its HAProxy line.
 const pinnedImage = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/, {
-    error: "must be an image pinned to a version or a digest, e.g. nginx:1.30.0-alpine or nginx:1.30.0-alpine@sha256:<digest>",
+    error: "must be an image pinned to a version or a digest, e.g. haproxy:3.2 or haproxy:3.2@sha256:<digest>",
   })
-  .refine((v) => !/:latest(@|$)/.test(v), { error: "must not use the latest tag: pin a version such as nginx:1.30.0-alpine" });
+  .refine((v) => !/:latest(@|$)/.test(v), { error: "must not use the latest tag: pin a version such as haproxy:3.2" });
+
+// TLS on the published routes: a certificate and key from secret config, a self-signed pair generated at
+// deploy time (loopback only), or a TLS-terminating load balancer in front (declared, with the reason).
+export const gatewayTlsSchema = z
+  .strictObject({
+    // Secret config keys holding the PEM certificate chain and its private key.
+    certificate: secretKeyName.optional(),
+    privateKey: secretKeyName.optional(),
+    // Generate a self-signed pair (needs openssl where `pulumi up` runs); accepted on loopback only.
+    selfSigned: bool(false),
+    // Plain HTTP on the published ports because a load balancer in front terminates TLS: say which and why.
+    terminatedBy: z.strictObject({ reason: text("a sentence naming the TLS-terminating load balancer in front") }).optional(),
+    // Strict-Transport-Security max-age on every answer over TLS.
+    hstsMaxAgeSeconds: nonNegativeInt().default(63072000),
+  })
+  .superRefine((t, ctx) => {
+    const given = [t.certificate || t.privateKey ? "certificate" : "", t.selfSigned ? "selfSigned" : "", t.terminatedBy ? "terminatedBy" : ""].filter(Boolean);
+    if (given.length > 1)
+      ctx.addIssue({ code: "custom", path: [given[1]!], message: `conflicts with ${given[0]}: choose one of certificate + privateKey, selfSigned or terminatedBy` });
+    if (!t.certificate !== !t.privateKey)
+      ctx.addIssue({ code: "custom", path: [t.certificate ? "privateKey" : "certificate"], message: "must be set together with its pair: name the secret config keys of the PEM certificate chain and of its private key" });
+  });
+
+const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^null$/, { error: "must be an origin such as https://app.example.com (scheme, host and port only)" });
 
 export const gatewaySchema = z.strictObject({
-  // nginx 1.27.3 or later: `server ... resolve` in upstreams re-resolves replicas through Docker's DNS.
-  image: pinnedImage.default("nginx:1.30.0-alpine"),
+  // HAProxy's official image, 3.2 LTS line: uid 99, Lua and the Prometheus exporter built in.
+  image: pinnedImage.default("haproxy:3.2"),
   // Gateways on a Swarm, each on a node of its own (it holds the published ports there); 1 on one host.
   replicas: positiveInt().default(1),
   memoryMb: positiveInt().default(128),
   memoryReservationMb: positiveInt().optional(),
   cpus: positiveNumber().default(0.5),
-  // Idle keepalive connections each nginx worker keeps to each MCP server's replicas.
+  // Host name clients use: the routes' canonical URLs (the OAuth audience) and the metadata's resource.
+  // Defaults to the publish address, or the Docker host's name when ports bind to every interface.
+  publicHost: z.string().regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, { error: "must be a host name or IP address, e.g. mcp.example.com" }).optional(),
+  tls: gatewayTlsSchema.default(gatewayTlsSchema.parse({})),
+  // Browser origins allowed to call the routes; a request with any other Origin gets 403 (DNS rebinding).
+  // Requests without an Origin header (MCP clients outside a browser) are not affected.
+  allowedOrigins: z.array(origin).default([]),
+  // Internal port (not published) with /metrics (Prometheus), /metrics/clients and /healthz.
+  metricsPort: port().default(9101),
+  // How long an MCP session id learned from a replica's answer keeps routing to that replica when idle.
+  sessionTtlSeconds: positiveInt().default(3600),
+  // Idle connections kept to each replica, for reuse by the next requests.
   keepaliveConnections: positiveInt().default(16),
   connectTimeoutSeconds: positiveInt().default(5),
-  // proxy_read_timeout / proxy_send_timeout: how long an SSE stream may stay silent.
+  // How long an SSE stream (or a request) may stay silent.
   streamTimeoutSeconds: positiveInt().default(3600),
-  // Passive health: a replica that fails maxFails times is skipped for failTimeoutSeconds.
+  // Passive health: a replica with maxFails consecutive failed connections or 5xx is taken out, and
+  // checked again every failTimeoutSeconds.
   maxFails: positiveInt().default(3),
   failTimeoutSeconds: positiveInt().default(10),
-  // How long a DNS answer for a replica's alias is trusted before nginx asks Docker's DNS again.
+  // How long a DNS answer for a replica's alias is trusted before HAProxy asks Docker's DNS again.
   dnsValidSeconds: positiveInt().default(10),
   maxRequestBodyMb: positiveInt().default(10),
+  // How often the gateway looks for a changed config to reload in place.
+  reloadPollSeconds: positiveInt().default(2),
 });
 
 // The runbook's alert thresholds.
@@ -315,7 +391,9 @@ export const loggingSchema = z.strictObject({
 });
 
 export const restartSchema = z.strictObject({
-  policy: z.enum(["on-failure", "unless-stopped"], { error: "must be on-failure or unless-stopped" }).default("on-failure"),
+  // unless-stopped: Docker brings every service back after a daemon restart. With on-failure, a container
+  // that exited 0 when the daemon stopped it cleanly stays down (seen on Docker 26).
+  policy: z.enum(["on-failure", "unless-stopped"], { error: "must be on-failure or unless-stopped" }).default("unless-stopped"),
   // CIS 5.15: at most 5 retries with on-failure.
   maxRetries: positiveInt().pipe(z.number().max(5, { error: "must be at most 5 (CIS Docker 5.15)" })).default(5),
 });
@@ -351,16 +429,21 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // cannot reach it, so run the project's virtualenv directly (WORKDIR is /app/mcp).
     command: ["/app/mcp/.venv/bin/python", "main.py"],
     port: 8000,
-    // FastMCP serves /mcp/ and answers /mcp with a 307.
-    path: "/mcp/",
+    // FastMCP (mcp >= 1.12, what the 1.0.1 image is built with) serves /mcp and answers /mcp/ with a 307
+    // to a URL built from the Host header, which a proxy in front breaks: use /mcp.
+    path: "/mcp",
     publishedPort: 8082,
     rateLimitPerMinute: 200,
     memoryMb: 512,
     cpus: 1,
     user: "1000:1000",
+    // graphiti 1.0.1 reads its settings with pydantic-settings (nested keys joined by `__`): the baked
+    // config says database.provider falkordb, so an external Neo4j needs DATABASE__PROVIDER; the model is
+    // LLM__MODEL (MODEL_NAME, which the runbook sets, is not read).
     env: {
       MCP_SERVER_NAME: "graphiti-tools",
-      MODEL_NAME: "gpt-4.1-mini",
+      DATABASE__PROVIDER: "neo4j",
+      LLM__MODEL: "gpt-4.1-mini",
       GRAPHITI_TELEMETRY_ENABLED: "false",
       SEMAPHORE_LIMIT: "10",
     },
@@ -522,6 +605,57 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
     else owners.set(p, key);
   }
   problems.push(...firewallProblems(c));
+  problems.push(...gatewayProblems(c));
+  return problems;
+}
+
+export const isLoopback = (address: string) => /^127\./.test(address) || address === "::1";
+
+export type AuthConfig = z.infer<typeof authSchema>;
+
+// Every route the gateway publishes: its port, the setting that chose it, and its auth settings' key.
+export function publishedRoutes(c: PlatformConfig): { port: number; claim: string; authKey: string; auth: AuthConfig }[] {
+  const routes: { port: number; claim: string; authKey: string; auth: AuthConfig }[] = [];
+  for (const [port, claim] of publishedPortClaims(c)) {
+    const name = /^services\.([^.]+)\.publishedPort$/.exec(claim)?.[1];
+    if (name) routes.push({ port, claim, authKey: `services.${name}.auth`, auth: c.services[name]!.auth });
+    else routes.push({ port, claim, authKey: "healthMonitor.auth", auth: c.healthMonitor.auth });
+  }
+  return routes;
+}
+
+// TLS and authentication on what the gateway publishes: nothing beyond loopback without both, and a
+// prod stack never without TLS (or a declared TLS-terminating load balancer in front).
+function gatewayProblems(c: PlatformConfig): ConfigProblem[] {
+  const routes = publishedRoutes(c);
+  if (routes.length === 0) return [];
+  const problems: ConfigProblem[] = [];
+  const t = c.gateway.tls;
+  const beyondLoopback = !isLoopback(c.publishAddress);
+  const where = beyondLoopback ? `publishAddress ${c.publishAddress} reaches beyond loopback` : "a prod stack";
+  if ((beyondLoopback || c.environment === "prod") && !t.certificate && !t.terminatedBy)
+    problems.push({
+      path: t.selfSigned ? "gateway.tls.selfSigned" : "gateway.tls.certificate",
+      message: t.selfSigned
+        ? `is true, but ${where}: a self-signed pair is for loopback in dev only. Set gateway.tls.certificate and gateway.tls.privateKey to the secret config keys of your certificate and key`
+        : `is not set, but ${where} and would serve MCP over plain HTTP: set gateway.tls.certificate and gateway.tls.privateKey to secret config keys holding the PEM certificate chain and key (pulumi config set --secret tlsCertificate < cert.pem), or declare gateway.tls.terminatedBy.reason if a load balancer in front terminates TLS`,
+    });
+  for (const r of routes) {
+    if (r.auth.mode !== "none") continue;
+    if (beyondLoopback)
+      problems.push({
+        path: `${r.authKey}.mode`,
+        message: `is none, but port ${r.port} is published on ${c.publishAddress}, beyond loopback: every route reachable from outside needs authentication. Set it to apiKey or oauth`,
+      });
+    const sources = c.firewall.portSources[String(r.port)] ?? c.firewall.allowFrom;
+    if (c.firewall.enabled && sources.includes("0.0.0.0/0"))
+      problems.push({
+        path: c.firewall.portSources[String(r.port)] ? `firewall.portSources.${r.port}` : "firewall.allowFrom",
+        message: `allows 0.0.0.0/0 (anyone) to port ${r.port}, whose route has no authentication (${r.authKey}.mode none): set ${r.authKey}.mode to apiKey or oauth, or list the networks that may connect`,
+      });
+  }
+  if (routes.some((r) => r.port === c.gateway.metricsPort))
+    problems.push({ path: "gateway.metricsPort", message: `is ${c.gateway.metricsPort}, which is also a published port: choose another internal port for the metrics` });
   return problems;
 }
 
@@ -568,5 +702,10 @@ export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: str
   if (c.firewall.enabled && c.firewall.sshPrivateKey && c.dockerHost.startsWith("ssh://"))
     out.push({ key: c.firewall.sshPrivateKey, neededBy: "firewall.sshPrivateKey", fromFile: "~/.ssh/id_ed25519" });
   if (c.backup.enabled && c.backup.encryptionKey) out.push({ key: c.backup.encryptionKey, neededBy: "backup.encryptionKey" });
+  if (publishedPortClaims(c).length > 0) {
+    const t = c.gateway.tls;
+    if (t.certificate) out.push({ key: t.certificate, neededBy: "gateway.tls.certificate", fromFile: "cert.pem" });
+    if (t.privateKey) out.push({ key: t.privateKey, neededBy: "gateway.tls.privateKey", fromFile: "key.pem" });
+  }
   return out;
 }

@@ -3,11 +3,14 @@
 // component. Plain functions, not resource transforms: transforms do not run under the test mocks.
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import type { PlatformConfig } from "../config/schema";
-import { HEALTH_WAIT_SECONDS, replicaAlias, type HealthcheckSpec, type WorkloadSpec } from "./spec";
+import { CURRENT_ENGINE, type EngineFeatures } from "./engine";
+import { filesPlan, HEALTH_WAIT_SECONDS, replicaAlias, type HealthcheckSpec, type WorkloadSpec } from "./spec";
 
-export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart" | "mode" | "swarm">;
+export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart" | "mode" | "swarm"> & {
+  // What the Docker engine behind dockerHost supports (components/container/engine.ts); unset means current.
+  engine?: EngineFeatures;
+};
 
 // The labels json-file copies into each log line, as the runbook's logging section asks.
 export const LOG_LABELS = ["service", "component", "environment"];
@@ -24,31 +27,49 @@ export function labels(spec: Pick<WorkloadSpec, "service" | "component">, env: s
 }
 
 // Which of a container's env entries and uploaded files hold secrets, by name: Pulumi hands policy packs
-// secret values unwrapped, with no mark (pulumi/pulumi-policy#241), so the pack reads this label to tell a
-// secretEnv entry from a credential pasted into plain env. Names only, never values.
+// secret values unwrapped, with no mark (pulumi/pulumi-policy#241), so the pack reads these labels to tell
+// a secretEnv entry or a secret file from a credential pasted into plain env or a plain file. Names only.
 export const SECRET_ENV_LABEL = "dev.mcp-platform.secret-env";
 export const SECRET_FILES_LABEL = "dev.mcp-platform.secret-files";
-export function secretLabels(spec: Pick<WorkloadSpec, "secretEnv" | "files">): Record<string, string> {
-  const out: Record<string, string> = {};
+export function secretEnvLabel(spec: Pick<WorkloadSpec, "secretEnv">): Record<string, string> {
   const env = Object.keys(spec.secretEnv).sort();
-  const files = spec.files.filter((f) => f.secret).map((f) => f.path).sort();
-  if (env.length) out[SECRET_ENV_LABEL] = env.join(",");
-  if (files.length) out[SECRET_FILES_LABEL] = files.join(",");
-  return out;
+  return env.length ? { [SECRET_ENV_LABEL]: env.join(",") } : {};
+}
+// `paths`: where the container's secret uploads are written (the init's copies, components/container/init.ts).
+export function secretFilesLabel(paths: string[]): Record<string, string> {
+  return paths.length ? { [SECRET_FILES_LABEL]: [...paths].sort().join(",") } : {};
 }
 
 export function logOptions(logging: PlatformConfig["logging"]): Record<string, string> {
   return { "max-size": logging.maxSize, "max-file": String(logging.maxFile), labels: LOG_LABELS.join(",") };
 }
 
-export function dockerHealthcheck(h: HealthcheckSpec): docker.types.input.ContainerHealthcheck {
+// A duration as Go's time.Duration prints it, which is how Docker and the provider read durations back
+// ("60s" comes back as "1m0s"): written any other way, every `pulumi up` would see a changed healthcheck
+// and replace the container.
+export function goDuration(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`a duration must be a whole number of seconds, got ${seconds}`);
+  if (seconds === 0) return "0s";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h) return `${h}h${m}m${s}s`;
+  if (m) return `${m}m${s}s`;
+  return `${s}s`;
+}
+
+// While a container starts, Docker probes it every 2 s instead of every interval, so a dependent and the
+// next replica start as soon as it is healthy. Engines before API 1.44 refuse the setting: left out there.
+export const HEALTH_START_INTERVAL_SECONDS = 2;
+
+export function dockerHealthcheck(h: HealthcheckSpec, engine: EngineFeatures = CURRENT_ENGINE): docker.types.input.ContainerHealthcheck {
   return {
     tests: h.test,
-    interval: `${h.intervalSeconds}s`,
-    timeout: `${h.timeoutSeconds}s`,
+    interval: goDuration(h.intervalSeconds),
+    timeout: goDuration(h.timeoutSeconds),
     retries: h.retries,
-    startPeriod: `${h.startPeriodSeconds}s`,
-    startInterval: "2s",
+    startPeriod: goDuration(h.startPeriodSeconds),
+    ...(engine.healthStartInterval ? { startInterval: goDuration(HEALTH_START_INTERVAL_SECONDS) } : {}),
   };
 }
 
@@ -68,25 +89,32 @@ export function envEntries(
   return [...plain, ...secret].sort(([a], [b]) => a.localeCompare(b)).map(([, entry]) => entry);
 }
 
-export function uploadDirectories(spec: Pick<WorkloadSpec, "files">): string[] {
-  return [...new Set(spec.files.map((f) => path.posix.dirname(f.path)))].sort();
+// What a workload's container gets from its init (components/container/init.ts): the files volumes, one
+// per directory of filesPlan(spec), and the init's id once it succeeded.
+export interface InitOutputs {
+  filesVolumes: pulumi.Input<string>[];
+  gate?: pulumi.Input<string>;
 }
 
-function ownership(user: string | undefined): { owner?: string; group?: string } {
-  if (!user) return {};
-  const [uid, gid] = user.split(":");
-  return { owner: uid, group: gid ?? uid };
-}
+// The label that ties a workload to the init that prepared it: a new init (its files changed) replaces
+// the workload, which then starts with the new files.
+export const INIT_LABEL = "dev.mcp-platform.init";
 
 // Replica i of a workload; `replica` is undefined for single-instance services.
-export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, replica?: number): docker.ContainerArgs {
+export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, replica?: number, init?: InitOutputs): docker.ContainerArgs {
+  const plan = filesPlan(spec);
+  if (plan.length && (!init || init.filesVolumes.length !== plan.length))
+    throw new Error(`${spec.service}: its files need the init's files volumes (one per directory); deploy it through deployWorkload`);
   return {
     image: spec.image,
     command: spec.command,
     entrypoints: spec.entrypoint,
     user: spec.user,
     envs: envEntries(spec.env, spec.secretEnv),
-    labels: Object.entries({ ...labels(spec, platform.environment, replica), ...secretLabels(spec) }).map(([label, value]) => ({ label, value })),
+    labels: [
+      ...Object.entries({ ...labels(spec, platform.environment, replica), ...secretEnvLabel(spec) }).map(([label, value]) => ({ label, value })),
+      ...(init?.gate && spec.filesChange !== "reload" ? [{ label: INIT_LABEL, value: init.gate }] : []),
+    ],
     // Resource limits (CIS 5.11, 5.12): a hard memory limit with no swap on top, a soft reservation, a CPU quota.
     memory: spec.memoryMb,
     memoryReservation: spec.memoryReservationMb,
@@ -94,7 +122,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     cpus: String(spec.cpus),
     logDriver: "json-file",
     logOpts: logOptions(platform.logging),
-    healthcheck: dockerHealthcheck(spec.healthcheck),
+    healthcheck: dockerHealthcheck(spec.healthcheck, platform.engine),
     // Docker restarts a crashed container (CIS 5.15: on-failure, at most 5 retries).
     restart: platform.restart.policy,
     maxRetryCount: platform.restart.policy === "on-failure" ? platform.restart.maxRetries : undefined,
@@ -109,18 +137,10 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     tmpfs: spec.readOnlyRootFilesystem || spec.tmpfs.length ? tmpfsMounts(spec.tmpfs) : undefined,
     mounts: [
       ...spec.volumes.map((v) => ({ type: "volume", source: v.volumeName, target: v.path, readOnly: v.readOnly })),
-      // Docker refuses to copy files into a read-only root filesystem unless the target is on a volume:
-      // each uploaded file's directory gets a volume of its own, discarded with the container.
-      ...(spec.readOnlyRootFilesystem ? uploadDirectories(spec).map((dir) => ({ type: "volume", target: dir })) : []),
+      // Its files, written by the init into a volume per directory, owned by the service's user (0400 for
+      // secrets: with every capability dropped, even root in the container cannot read past them).
+      ...plan.map((d) => ({ type: "volume", source: init!.filesVolumes[d.index]!, target: d.dir, readOnly: true })),
     ],
-    uploads: spec.files.map((f) => ({
-      file: f.path,
-      content: f.secret ? pulumi.secret(f.content) : f.content,
-      // Owned by the service's user, which alone can read it: with every capability dropped, even root
-      // in the container cannot read past these permission bits.
-      ...ownership(spec.user),
-      permissions: f.secret ? "0400" : "0444",
-    })),
     // No default bridge (CIS 5.30): only the platform's networks, found by alias.
     networksAdvanced: spec.networks.map((n) => ({
       name: n.networkName,

@@ -2,6 +2,7 @@
 // engines (host containers now, Swarm services later) turn into Docker resources. One model, so that
 // hardening, limits, logging and health are decided once for every service.
 import type * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 
 export interface HealthcheckSpec {
   // Docker healthcheck test, e.g. ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health"].
@@ -86,6 +87,34 @@ export interface WorkloadSpec {
   stateful: boolean;
   // Runs to completion once instead of serving (volume init): no restarts.
   oneShot?: boolean;
+  // What a change of its files does: "replace" the container (it reads them at start, the default), or
+  // nothing, because the workload watches its files and reloads them itself ("reload").
+  filesChange?: "replace" | "reload";
+}
+
+export interface FilesDirectory {
+  // Position among the workload's file directories: the init's staging and output subdirectory.
+  index: number;
+  // Directory in the workload where the volume is mounted read-only.
+  dir: string;
+  files: (FileSpec & { name: string; mode: string })[];
+}
+
+// The workload's files grouped by directory, in a stable order (the plan the volumes follow).
+export function filesPlan(spec: Pick<WorkloadSpec, "files">): FilesDirectory[] {
+  const byDir = new Map<string, FileSpec[]>();
+  for (const f of spec.files) {
+    const dir = path.posix.dirname(f.path);
+    byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+  }
+  return [...byDir.keys()].sort().map((dir, index) => ({
+    index,
+    dir,
+    files: byDir
+      .get(dir)!
+      .map((f) => ({ ...f, name: path.posix.basename(f.path), mode: f.secret ? "0400" : "0444" }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  }));
 }
 
 // Readiness wait for `pulumi up`: long enough for Neo4j's first start, bounded so a broken image fails the update.

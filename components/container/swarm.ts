@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { labels, logOptions, type PlatformDefaults } from "./defaults";
+import { goDuration, labels, logOptions, type PlatformDefaults } from "./defaults";
 import { replicaAlias, type NetworkAttachment, type WorkloadSpec } from "./spec";
 
 export interface SwarmSettings {
@@ -153,10 +153,10 @@ export function serviceArgs(
         ],
         healthcheck: {
           tests: spec.healthcheck.test,
-          interval: `${spec.healthcheck.intervalSeconds}s`,
-          timeout: `${spec.healthcheck.timeoutSeconds}s`,
+          interval: goDuration(spec.healthcheck.intervalSeconds),
+          timeout: goDuration(spec.healthcheck.timeoutSeconds),
           retries: spec.healthcheck.retries,
-          startPeriod: `${spec.healthcheck.startPeriodSeconds}s`,
+          startPeriod: goDuration(spec.healthcheck.startPeriodSeconds),
         },
         secrets: refs.secrets.map((s) => ({ secretId: s.id, secretName: s.name, fileName: s.file.path, fileMode: s.file.mode, ...owner })),
         configs: refs.configs.map((c) => ({ configId: c.id, configName: c.name, fileName: c.file.path, fileMode: c.file.mode, ...owner })),
@@ -172,7 +172,7 @@ export function serviceArgs(
             condition: platform.restart.policy === "on-failure" ? "on-failure" : "any",
             maxAttempts: platform.restart.policy === "on-failure" ? platform.restart.maxRetries : undefined,
             delay: "5s",
-            window: "120s",
+            window: "2m0s",
           },
       // Services with volumes run where their volumes are, the node labelled for state: a local volume
       // exists on one node, and two nodes would each get an empty copy of their own.

@@ -1,8 +1,9 @@
 // Host mode: a WorkloadSpec becomes one container per replica on the Docker host.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { containerArgs, labels, logOptions, type PlatformDefaults } from "./defaults";
-import type { WorkloadSpec } from "./spec";
+import { containerArgs, labels, type PlatformDefaults } from "./defaults";
+import { chownTargets, initArgs, initGate, INIT_COMPONENT, ownerOf } from "./init";
+import { filesPlan, type WorkloadSpec } from "./spec";
 import { deployReplicaServices, deployService, namedReplicas } from "./swarm";
 
 export interface DeployedWorkload {
@@ -17,9 +18,10 @@ type DeployOptions = { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.
 // One WorkloadSpec, on whichever engine the stack uses.
 export function deployWorkload(name: string, spec: WorkloadSpec, platform: PlatformDefaults, opts: DeployOptions): DeployedWorkload {
   if (platform.mode === "swarm") {
-    const initArgs = volumeInitArgs(spec, platform);
-    const init = initArgs
-      ? deployService(`${name}-volume-init`, volumeInitSpec(spec, initArgs), platform, platform.swarm, opts).service
+    // Swarm hands files over as configs and secrets; the init only chowns the volumes' mount points.
+    const chown = chownTargets(spec);
+    const init = chown.length
+      ? deployService(`${name}-volume-init`, swarmInitSpec(spec, chown), platform, platform.swarm, opts).service
       : undefined;
     const swarmOpts = { parent: opts.parent, dependsOn: [...(opts.dependsOn ?? []), ...(init ? [init] : [])] };
     if (namedReplicas(spec)) {
@@ -33,14 +35,14 @@ export function deployWorkload(name: string, spec: WorkloadSpec, platform: Platf
   return { resources: containers, containers };
 }
 
-// The one-shot volume init as a spec, for Swarm (a service whose single task runs once and exits).
-function volumeInitSpec(spec: WorkloadSpec, args: docker.ContainerArgs): WorkloadSpec {
+// The one-shot chown as a spec, for Swarm (a service whose single task runs once and exits).
+function swarmInitSpec(spec: WorkloadSpec, chown: string[]): WorkloadSpec {
   return {
     ...spec,
-    component: "volume-init",
+    component: INIT_COMPONENT,
     user: "0:0",
     command: undefined,
-    entrypoint: args.entrypoints as string[],
+    entrypoint: ["chown", ownerOf(spec.user), ...chown],
     replicas: 1,
     memoryMb: 64,
     memoryReservationMb: 32,
@@ -72,63 +74,37 @@ export function deployContainers(
   spec: WorkloadSpec,
   platform: PlatformDefaults,
   opts: DeployOptions,
-): { containers: docker.Container[] } {
-  const init = volumeInit(name, spec, platform, opts);
+): { containers: docker.Container[]; init?: docker.Container; filesVolumes: docker.Volume[] } {
+  // One volume per directory of the workload's files; the init fills them. Not state: nothing backs them up.
+  const filesVolumes = filesPlan(spec).map(
+    (d) =>
+      new docker.Volume(
+        `${name}-files-${d.index}`,
+        { labels: Object.entries({ ...labels(spec, platform.environment), "dev.mcp-platform.files": d.dir }).map(([label, value]) => ({ label, value })) },
+        { parent: opts.parent },
+      ),
+  );
+  const args = initArgs(spec, platform, filesVolumes.map((v) => v.name));
+  const init = args && new docker.Container(`${name}-volume-init`, args, { parent: opts.parent, dependsOn: opts.dependsOn });
+  const gate = init ? initGate(init, spec.service) : undefined;
+  const initOutputs = { filesVolumes: filesVolumes.map((v) => v.name), gate };
+  // Every replica waits for the init to have succeeded, also where its files change without replacing it.
+  const initDone = init && gate ? gate.apply(() => init) : undefined;
   const containers: docker.Container[] = [];
   const count = spec.stateful ? 1 : spec.replicas;
   for (let i = 1; i <= count; i++) {
     const previous = containers[containers.length - 1];
-    const dependsOn = [...(opts.dependsOn ?? []), ...(init ? [init] : []), ...(previous ? [previous] : [])];
+    const dependsOn = [...(opts.dependsOn ?? []), ...(initDone ? [initDone] : []), ...(previous ? [previous] : [])];
     containers.push(
       new docker.Container(
         replicaName(name, spec, i),
-        containerArgs(spec, platform, spec.stateful ? undefined : i),
-        // Replacement is delete-before-replace in the docker provider; nothing here names containers,
-        // so a replacement never collides with the container it replaces.
-        { parent: opts.parent, dependsOn },
+        containerArgs(spec, platform, spec.stateful ? undefined : i, initOutputs),
+        // Replaced delete-first (the docker provider's default, said here because it matters): a
+        // stateful single writer such as Neo4j cannot start while the old container holds its store lock,
+        // and nothing here names containers, so no replacement collides with what it replaces.
+        { parent: opts.parent, dependsOn, deleteBeforeReplace: true },
       ),
     );
   }
-  return { containers };
-}
-
-// Volumes that a non-root service writes: Docker creates a new volume's mount point owned by root, so a
-// one-shot container hands it to the service's user first. It runs with CHOWN as its only capability and
-// no network, and changes only the mount point itself (what the service creates inside is already its own).
-export function volumeInitArgs(spec: WorkloadSpec, platform: PlatformDefaults): docker.ContainerArgs | undefined {
-  const writable = spec.volumes.filter((v) => !v.readOnly);
-  if (!spec.user || spec.user.startsWith("0") || writable.length === 0) return undefined;
-  const owner = spec.user.includes(":") ? spec.user : `${spec.user}:${spec.user}`;
-  return {
-    image: spec.image,
-    user: "0:0",
-    entrypoints: ["chown", owner, ...writable.map((v) => v.path)],
-    labels: Object.entries(labels({ service: spec.service, component: "volume-init" }, platform.environment)).map(
-      ([label, value]) => ({ label, value }),
-    ),
-    mounts: writable.map((v) => ({ type: "volume", source: v.volumeName, target: v.path })),
-    networkMode: "none",
-    readOnly: true,
-    securityOpts: ["no-new-privileges:true"],
-    capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
-    memory: 64,
-    memorySwap: 64,
-    cpus: "0.1",
-    logDriver: "json-file",
-    logOpts: logOptions(platform.logging),
-    // Run to completion once: Pulumi waits for it to exit and does not restart it.
-    attach: true,
-    mustRun: false,
-    restart: "no",
-  };
-}
-
-function volumeInit(
-  name: string,
-  spec: WorkloadSpec,
-  platform: PlatformDefaults,
-  opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] },
-): docker.Container | undefined {
-  const args = volumeInitArgs(spec, platform);
-  return args && new docker.Container(`${name}-volume-init`, args, { parent: opts.parent, dependsOn: opts.dependsOn });
+  return { containers, init, filesVolumes };
 }

@@ -30,6 +30,8 @@ export function mcpServerEnv(name: string, s: McpServerConfig, inputs: Pick<McpS
     MCP_SERVER_PORT: String(s.port),
     PORT: String(s.port),
     MCP_SERVER_PATH: s.path,
+    // The PA ecosystem's gmail fork reads its endpoint from MCP_PATH, not MCP_SERVER_PATH.
+    MCP_PATH: s.path,
     MCP_HEALTH_CHECK_PATH: s.healthPath,
     ...s.env,
   };

@@ -6,8 +6,10 @@ import { BackupCron } from "../backup";
 import { resolveBuildContext } from "../config/load";
 import { publishedPortClaims, type PlatformConfig } from "../config/schema";
 import { secretValue } from "../config/stack";
+import type { EngineFeatures } from "../container/engine";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
+import { gatewayHost, routeScheme } from "../gateway/model";
 import { Firewall } from "../firewall";
 import { firewallPlan } from "../firewall/rules";
 import { HealthMonitor } from "../health-monitor";
@@ -16,7 +18,6 @@ import { Neo4j } from "../neo4j";
 import { Networks } from "../network";
 import { Verification } from "../verify";
 import { endpointsFromOutputs } from "../verify/endpoints";
-import { publicHost, url } from "./urls";
 
 export interface PlatformArgs {
   config: PlatformConfig;
@@ -24,6 +25,8 @@ export interface PlatformArgs {
   secretKeys: string[];
   // Directory that relative paths (sourceRoot) are taken from; the project directory.
   projectDir?: string;
+  // What the Docker engine at dockerHost supports (components/container/engine.ts); unset means current.
+  engine?: EngineFeatures;
 }
 
 export interface McpServerEndpoint {
@@ -55,7 +58,7 @@ export class Platform extends pulumi.ComponentResource {
     const prefix = `mcp-${stack}`;
     const provider = new docker.Provider(`${name}-docker`, { host: c.dockerHost }, { parent: this });
     const child = { parent: this, providers: { docker: provider } };
-    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm };
+    const platform = { environment: c.environment, logging: c.logging, restart: c.restart, mode: c.mode, swarm: c.swarm, engine: args.engine };
     const volumeLabels = { "dev.mcp-platform.stack": stack, "dev.mcp-platform.backup": "true" };
     const resolveContext = (context: string) => resolveBuildContext(c, context, args.projectDir);
     const secrets = Object.fromEntries(args.secretKeys.map((k) => [k, secretValue(k)]));
@@ -94,7 +97,9 @@ export class Platform extends pulumi.ComponentResource {
       this.volumes[`${svc}-data`] = pulumi.output(ds.dataVolume);
     }
 
-    const host = publicHost(c.publishAddress, c.dockerHost);
+    // The gateway's URLs: https when it (or a load balancer in front) terminates TLS.
+    const host = gatewayHost(c);
+    const url = (h: string, port: number, path: string) => `${routeScheme(c)}://${h}:${port}${path}`;
     for (const [svc, s] of Object.entries(c.services)) {
       if (!s.enabled) continue;
       const dependsOn: pulumi.Resource[] = [];
@@ -154,6 +159,7 @@ export class Platform extends pulumi.ComponentResource {
           config: c,
           platform,
           frontendNetwork: frontend,
+          secrets,
           dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
         },
         child,
@@ -211,6 +217,7 @@ export class Platform extends pulumi.ComponentResource {
           ],
           after: this.firewall ? [this.firewall.rules] : [],
           timeoutSeconds: c.verify.timeoutSeconds,
+          environment: verifyEnvironment(this.gateway),
           projectDir: args.projectDir ?? process.cwd(),
         },
         { parent: this },
@@ -224,4 +231,14 @@ export class Platform extends pulumi.ComponentResource {
       volumes: this.volumes,
     });
   }
+}
+
+// The deploy's checks call each apiKey route with its first client's key, and trust a self-signed certificate.
+function verifyEnvironment(gateway: Gateway | undefined): Record<string, pulumi.Input<string>> | undefined {
+  if (!gateway) return undefined;
+  const tokens = Object.fromEntries(Object.entries(gateway.apiKeys).map(([service, keys]) => [service, Object.values(keys)[0]!]));
+  return {
+    MCP_PLATFORM_VERIFY_TOKENS: pulumi.secret(pulumi.output(tokens).apply((t) => JSON.stringify(t))),
+    ...(gateway.certificate ? { MCP_PLATFORM_VERIFY_CA: gateway.certificate } : {}),
+  };
 }

@@ -3,6 +3,7 @@
 // (initialize, then tools/list) with the official SDK client, retried until a deadline.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Agent, fetch as undiciFetch } from "undici";
 import type { ServiceEndpoint } from "./endpoints";
 
 export type { ServiceEndpoint } from "./endpoints";
@@ -36,9 +37,21 @@ export const DEFAULT_OPTIONS: VerifyOptions = { deadlineMs: 120_000, attemptTime
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 120);
 
+// Credentials and trust for the gateway's routes, from the environment (the verification resource sets
+// them as secrets): MCP_PLATFORM_VERIFY_TOKENS = {"<service>": "<API key or access token>"}, and
+// MCP_PLATFORM_VERIFY_CA = the gateway's certificate when it is self-signed.
+export function verifyTokens(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  try {
+    return JSON.parse(env.MCP_PLATFORM_VERIFY_TOKENS ?? "{}") as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+const verifyCa = () => process.env.MCP_PLATFORM_VERIFY_CA || undefined;
+
 export async function checkHealth(url: string, timeoutMs: number): Promise<StepResult> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await gatewayFetch(verifyCa())(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     return { ok: res.ok, detail: `HTTP ${res.status}` };
   } catch (e) {
@@ -56,9 +69,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 // initialize (Client.connect) then tools/list; the session is ended afterwards so that servers which keep
 // sessions in memory (gmail) are not left holding one per deploy.
-export async function checkMcp(url: string, timeoutMs: number): Promise<StepResult & { tools: string[] }> {
+export async function checkMcp(url: string, timeoutMs: number, token?: string): Promise<StepResult & { tools: string[] }> {
   const client = new Client({ name: "mcp-platform-verify", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: gatewayFetch(verifyCa()),
+    ...(token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
+  });
   try {
     await withTimeout(client.connect(transport, { timeout: timeoutMs }), timeoutMs, "initialize");
     const { tools } = await withTimeout(client.listTools(undefined, { timeout: timeoutMs }), timeoutMs, "tools/list");
@@ -75,7 +91,7 @@ export async function checkMcp(url: string, timeoutMs: number): Promise<StepResu
 async function attempt(ep: ServiceEndpoint, timeoutMs: number): Promise<Omit<ServiceResult, "attempts">> {
   const started = performance.now();
   const health = await checkHealth(ep.healthUrl, timeoutMs);
-  const mcp = ep.mcpUrl ? await checkMcp(ep.mcpUrl, timeoutMs) : undefined;
+  const mcp = ep.mcpUrl ? await checkMcp(ep.mcpUrl, timeoutMs, verifyTokens()[ep.name]) : undefined;
   return { name: ep.name, health, mcp, latencyMs: Math.round(performance.now() - started), ok: health.ok && (mcp?.ok ?? true) };
 }
 
@@ -116,4 +132,106 @@ export function failureSummary(results: ServiceResult[]): string {
       return `${r.name}: ${why.join("; ")}`;
     })
     .join("\n");
+}
+
+// Negative checks on a route of the gateway, and session affinity: what a client without credentials,
+// a token for another resource, a foreign web page or a plain-HTTP client gets, and whether one session
+// stays on one replica (the gateway names the replica that answered in a response header).
+export const REPLICA_HEADER = "x-mcp-platform-replica";
+
+export interface GatewayCheckOptions {
+  // A valid credential for the route (an API key, or an OAuth access token); without one the checks that
+  // need it report so instead of failing.
+  token?: string;
+  // The gateway's certificate (PEM) when it is self-signed.
+  ca?: string;
+  timeoutMs: number;
+}
+
+// fetch that trusts the given certificate (the global fetch cannot be given one).
+export function gatewayFetch(ca?: string): typeof fetch {
+  if (!ca) return fetch;
+  const dispatcher = new Agent({ connect: { ca } });
+  // undici's fetch and the global one share the WHATWG types but not their declarations.
+  return ((url: string | URL, init: RequestInit = {}) => undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch;
+}
+
+const INITIALIZE = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "mcp-platform-verify", version: "1.0.0" } } });
+const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+
+async function status(f: typeof fetch, url: string, init: RequestInit, timeoutMs: number): Promise<Response | string> {
+  try {
+    const res = await f(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res;
+  } catch (e) {
+    return message(e);
+  }
+}
+
+// A JWT-shaped token for another resource: the gateway must refuse it (as it refuses any token it
+// cannot verify; whether it checks aud itself is shown by the gateway's own tests with real tokens).
+export function foreignAudienceToken(): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  return `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ iss: "https://verify.invalid", aud: "https://another-resource.invalid/mcp", sub: "verify", exp: now + 300 })}.${Buffer.from("not-a-signature").toString("base64url")}`;
+}
+
+export async function checkGateway(mcpUrl: string, opts: GatewayCheckOptions): Promise<StepResult> {
+  const f = gatewayFetch(opts.ca);
+  const problems: string[] = [];
+  const noToken = await status(f, mcpUrl, { method: "POST", headers: MCP_HEADERS, body: INITIALIZE }, opts.timeoutMs);
+  if (typeof noToken === "string") problems.push(`no token: ${noToken}`);
+  else {
+    const challenge = noToken.headers.get("www-authenticate") ?? "";
+    if (noToken.status !== 401) problems.push(`no token: HTTP ${noToken.status}, not 401`);
+    else if (!/^Bearer /.test(challenge)) problems.push("no token: 401 without a Bearer challenge");
+    else if (/resource_metadata=/.test(challenge)) {
+      const meta = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+      const doc = meta ? await status(f, meta, {}, opts.timeoutMs) : "no URL";
+      if (typeof doc === "string" || doc.status !== 200) problems.push(`resource metadata ${meta}: ${typeof doc === "string" ? doc : `HTTP ${doc.status}`}`);
+    }
+  }
+  const foreign = await status(f, mcpUrl, { method: "POST", headers: { ...MCP_HEADERS, authorization: `Bearer ${foreignAudienceToken()}` }, body: INITIALIZE }, opts.timeoutMs);
+  if (typeof foreign === "string" || foreign.status !== 401) problems.push(`token for another audience: ${typeof foreign === "string" ? foreign : `HTTP ${foreign.status}, not 401`}`);
+  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+  const origin = await status(f, mcpUrl, { method: "POST", headers: { ...MCP_HEADERS, ...auth, origin: "https://dns-rebinding.invalid" }, body: INITIALIZE }, opts.timeoutMs);
+  if (typeof origin === "string" || origin.status !== 403) problems.push(`foreign Origin: ${typeof origin === "string" ? origin : `HTTP ${origin.status}, not 403`}`);
+  const u = new URL(mcpUrl);
+  if (u.protocol === "https:") {
+    const plain = await status(fetch, `http://${u.host}${u.pathname}`, { method: "POST", headers: MCP_HEADERS, body: INITIALIZE, redirect: "manual" }, opts.timeoutMs);
+    if (typeof plain !== "string" && !(plain.status >= 300 && plain.status < 400) && plain.status !== 400)
+      problems.push(`plain HTTP: answered HTTP ${plain.status} instead of refusing or redirecting`);
+  } else problems.push("the route is plain HTTP");
+  if (opts.token) {
+    const affinity = await checkSessionAffinity(mcpUrl, { ...opts, token: opts.token });
+    if (!affinity.ok) problems.push(affinity.detail);
+  }
+  return problems.length ? { ok: false, detail: problems.join("; ") } : { ok: true, detail: opts.token ? "401/403 as expected; one session, one replica" : "401/403 as expected (no token: affinity not checked)" };
+}
+
+// initialize, then `requests` pings in that session: every answer must come from the replica that
+// answered initialize.
+export async function checkSessionAffinity(mcpUrl: string, opts: GatewayCheckOptions & { token: string }, requests = 20): Promise<StepResult> {
+  const f = gatewayFetch(opts.ca);
+  const headers = { ...MCP_HEADERS, authorization: `Bearer ${opts.token}` };
+  const init = await status(f, mcpUrl, { method: "POST", headers, body: INITIALIZE }, opts.timeoutMs);
+  if (typeof init === "string" || init.status !== 200) return { ok: false, detail: `session: initialize ${typeof init === "string" ? init : `HTTP ${init.status}`}` };
+  const session = init.headers.get("mcp-session-id");
+  const home = init.headers.get(REPLICA_HEADER);
+  // A server without sessions (2026-07-28) may answer from any replica.
+  if (!session) return { ok: true, detail: "no session (stateless server)" };
+  const seen = new Set<string>();
+  try {
+    for (let i = 0; i < requests; i++) {
+      const r = await status(f, mcpUrl, { method: "POST", headers: { ...headers, "mcp-session-id": session }, body: JSON.stringify({ jsonrpc: "2.0", id: i + 2, method: "ping" }) }, opts.timeoutMs);
+      if (typeof r === "string") return { ok: false, detail: `session: request ${i + 1}: ${r}` };
+      seen.add(r.headers.get(REPLICA_HEADER) ?? `HTTP ${r.status}`);
+    }
+  } finally {
+    await status(f, mcpUrl, { method: "DELETE", headers: { ...headers, "mcp-session-id": session } }, opts.timeoutMs);
+  }
+  return seen.size === 1 && seen.has(home ?? "")
+    ? { ok: true, detail: `${requests} requests on ${home}` }
+    : { ok: false, detail: `session: ${requests} requests answered by ${[...seen].join(", ")} after initialize on ${home}` };
 }

@@ -36,16 +36,21 @@ interface Upload {
   // A path on the deploying machine, read at apply: the content is not in the declaration.
   source?: string;
 }
-// Uploaded files other than the secret ones (whose content is Pulumi's to keep, and may be unknown until apply).
-function plainUploads(w: Workload, secret: Set<string>): Upload[] {
+// Uploaded files other than the secret ones (whose content is Pulumi's to keep, and may be unknown until
+// apply), each read on its own: a plain file whose content is unknown in a preview is "not checked".
+function plainUploads(w: Workload, secret: Set<string>, read: Reader["read"]): Upload[] {
   if (w.kind !== "container") return [];
-  return list(w.props.uploads)
-    .map((u) => ({ u, file: text(field(u, "file")) }))
-    .filter(({ file }) => !(file && secret.has(file)))
-    .map(({ u, file }) => {
+  const out: Upload[] = [];
+  for (const u of list(w.props.uploads)) {
+    const file = text(field(u, "file"));
+    if (file && secret.has(file)) continue;
+    const c = read(`content of plain file ${file ?? "?"} (computed from other resources: known only at apply)`, () => {
       const b64 = text(field(u, "contentBase64"));
-      return { file, source: text(field(u, "source")), content: text(field(u, "content")) ?? (b64 !== undefined ? Buffer.from(b64, "base64").toString("utf8") : undefined) };
+      return { source: text(field(u, "source")), content: text(field(u, "content")) ?? (b64 !== undefined ? Buffer.from(b64, "base64").toString("utf8") : undefined) };
     });
+    if (c !== UNKNOWN) out.push({ file, ...c });
+  }
+  return out;
 }
 
 const FIX = "Keep credentials out of plain declarations: give the service a secretEnv entry (or a secret file) naming a secret config key set with pulumi config set --secret, or generate it (random.RandomPassword).";
@@ -113,7 +118,7 @@ export const noPlaintextCredentials: McpPolicy = {
         if (f) found(subject, `its ${where}`, f);
       }
 
-    const files = reader.read("uploads", () => plainUploads(workload, listLabel(l, SECRET_FILES_LABEL)));
+    const files = reader.read("uploads", () => plainUploads(workload, listLabel(l, SECRET_FILES_LABEL), reader.read.bind(reader)));
     if (files !== UNKNOWN)
       for (const u of files) {
         if (u.source !== undefined && u.content === undefined) {

@@ -1,17 +1,18 @@
 import { UNKNOWN, workloadPolicy } from "../lib/check";
 import { exceptionsProperty, type Exception } from "../lib/config";
 import { cis } from "../lib/meta";
-import { capabilities, mounts, namespaces, networkNames, ports, readOnly, restart } from "../lib/workload";
+import { capabilities, mounts, namespaces, networkNames, ports, restart } from "../lib/workload";
 
-// One-shot containers (component volume-init) are exempted by config from the healthcheck, restart and
-// non-root rules, because they run to completion as root with CAP_CHOWN. This rule keeps that exemption
-// narrow: whatever carries a one-shot component label must look like one.
+// One-shot containers (component volume-init) are exempted by config from the healthcheck, restart,
+// non-root and read-only-root rules, because they run to completion as root with CAP_CHOWN and receive
+// the service's files in their own root (Docker refuses uploads into a read-only root). This rule keeps
+// that exemption narrow: whatever carries a one-shot component label must look like one.
 export const oneShotConfined = workloadPolicy<{ components: string[]; capabilities: string[]; exceptions: Exception[] }>({
   name: "one-shot-confined",
-  description: "One-shot containers and Swarm services (component volume-init) have no network, no published port, no restart, a read-only root and only the capabilities config grants.",
+  description: "One-shot containers and Swarm services (component volume-init) have no network, no published port, no restart, only named-volume mounts and only the capabilities config grants.",
   severity: "high",
   framework: cis("5.4, 5.10, 5.13, 5.15 (as applied to one-shot jobs)"),
-  remediationSteps: "A one-shot container gets networkMode none, restart no, readOnly true, no ports, only named-volume mounts and at most CHOWN; anything else is a service and follows every rule.",
+  remediationSteps: "A one-shot container gets networkMode none, restart no, no ports, only named-volume mounts and at most CHOWN; anything else is a service and follows every rule.",
   configSchema: {
     components: { type: "array", items: { type: "string" } },
     capabilities: { type: "array", items: { type: "string" } },
@@ -33,7 +34,6 @@ export const oneShotConfined = workloadPolicy<{ components: string[]; capabiliti
     if (r !== UNKNOWN && r.policy !== "no") problems.push(`restart is ${r.policy} (must be no)`);
     const ps = read("ports", () => ports(workload));
     if (ps !== UNKNOWN && ps.length) problems.push("it publishes ports");
-    if (read("readOnly", () => readOnly(workload)) === false) problems.push("its root filesystem is writable");
     const ms = read("mounts", () => mounts(workload));
     if (ms !== UNKNOWN && ms.some((m) => m.type !== "volume")) problems.push("it mounts something other than named volumes");
     const caps = read("capabilities", () => capabilities(workload));

@@ -48,10 +48,16 @@ export function labels(w: Workload): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of entries) {
     const k = text(field(e, "label"));
-    if (k !== undefined) out[k] = text(field(e, "value")) ?? "";
+    if (k === undefined) continue;
+    // A label whose value another resource computes (the init's id that ties a workload to it) is unknown
+    // during preview; rules read the workload's own names, which must be known.
+    if (isUnknownValue(field(rawOf(e), "value")) && !IDENTITY_LABELS.includes(k)) continue;
+    out[k] = text(field(e, "value")) ?? "";
   }
   return out;
 }
+// The labels exceptions and stack rules match on.
+const IDENTITY_LABELS = ["service", "component"];
 
 export function image(w: Workload): string | undefined {
   return text(w.kind === "container" ? w.props.image : field(spec(w), "image"));

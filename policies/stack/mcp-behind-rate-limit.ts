@@ -1,16 +1,16 @@
 import { UNKNOWN, stackPolicy } from "../lib/check";
+import { backend, backendsOf, bindPorts, frontends, parseHaproxy, rateLimited, serverHosts, type Section } from "../lib/haproxy";
 import { runbook } from "../lib/meta";
-import { all, hostOf, limitZones, listenPorts, parseNginx, proxyPasses, upstreams, type Directive } from "../lib/nginx";
-import { byComponent, reachableNames, stackWorkloads, workloadFiles } from "../lib/stack";
+import { byComponent, isHaproxyConfig, reachableNames, stackWorkloads, workloadFiles } from "../lib/stack";
 import { ports } from "../lib/workload";
 
 export const mcpBehindRateLimit = stackPolicy<object>({
   name: "mcp-behind-rate-limit",
-  description: "Every MCP server is reached only through the gateway, which rate-limits each server's upstream (limit_req).",
+  description: "Every MCP server is reached only through the gateway, which rate-limits each server's route (a tracked request rate answered with 429).",
   severity: "high",
   framework: runbook("Access Control: rate limiting (gmail 100, graphiti 200, rag 150, monitor 500 per minute)"),
   remediationSteps:
-    "Publish MCP servers only through the gateway (component gateway), whose nginx config declares a limit_req_zone and applies limit_req on every location that proxies to an MCP server (services.<name>.rateLimitPerMinute).",
+    "Publish MCP servers only through the gateway (component gateway), whose HAProxy config tracks each route's request rate (http-request track-sc0) and answers 429 over services.<name>.rateLimitPerMinute.",
   defaults: {},
   check(args, { read, report }) {
     const ws = stackWorkloads(args.resources, read);
@@ -40,34 +40,27 @@ export const mcpBehindRateLimit = stackPolicy<object>({
       const ps = read(`ports of gateway ${g.resource.name}`, () => ports(g.workload));
       if (ps !== UNKNOWN && ps.length === 0)
         report(`The gateway ${gname} publishes no port, so MCP clients can't reach the servers through it. Publish each server's publishedPort on the gateway.`, g.resource.urn);
-      const files = workloadFiles(g, args.resources, read);
+      const files = workloadFiles(g, args.resources, read, isHaproxyConfig);
       if (files === UNKNOWN) continue;
-      const confs = files.filter((f) => f.content?.includes("limit_req_zone"));
+      const confs = files.filter((f) => /^\s*frontend\s/m.test(f.content ?? ""));
       if (confs.length === 0) {
-        report(`The gateway ${gname} is given no nginx config with a limit_req_zone: MCP requests are not rate-limited. Declare a limit_req_zone per server and apply limit_req where it proxies to each.`, g.resource.urn);
+        report(`The gateway ${gname} is given no HAProxy config with a frontend: MCP requests are not routed or rate-limited. Give it the rendered haproxy.cfg.`, g.resource.urn);
         continue;
       }
-      const conf: Directive[] = confs.flatMap((f) => parseNginx(f.content ?? ""));
-      const zones = new Set(all(conf, "limit_req_zone").map((d) => (d.args.find((a) => a.startsWith("zone=")) ?? "").slice(5).split(":")[0]));
-      const ups = upstreams(conf);
+      const conf: Section[] = confs.flatMap((f) => parseHaproxy(f.content ?? ""));
       for (const [name, reachable] of names) {
-        const routes = proxyPasses(conf).filter((p) => {
-          const host = hostOf(p.target);
-          return reachable.has(host) || (ups.get(host) ?? []).some((h) => reachable.has(h));
-        });
+        const routes = frontends(conf).filter((f) => backendsOf(f).some((b) => serverHosts(backend(conf, b) ?? { kind: "", name: "", lines: [] }).some((h) => reachable.has(h))));
         if (routes.length === 0) {
-          report(`The gateway ${gname} has no route to MCP server ${name}. Add an upstream of ${name}'s replicas and a location that proxies to it with limit_req.`, g.resource.urn);
+          report(`The gateway ${gname} has no route to MCP server ${name}. Add a frontend whose backend lists ${name}'s replicas, with a rate limit.`, g.resource.urn);
           continue;
         }
-        for (const r of routes) {
-          // The route must be reachable: its server block listens on a port the gateway publishes.
-          const server = [...r.chain].reverse().find((d) => d.name === "server");
-          const listening = server ? listenPorts(server) : [];
+        for (const f of routes) {
+          // The route must be reachable: its frontend binds a port the gateway publishes.
+          const listening = bindPorts(f);
           if (ps !== UNKNOWN && ps.length && listening.length && !listening.some((l) => ps.some((p) => p.internal === l)))
             report(`The gateway ${gname} serves MCP server ${name} on port ${listening.join(", ")}, which it does not publish. Publish that port (the server's publishedPort) on the gateway.`, g.resource.urn);
-          const inForce = limitZones(r.chain, conf).filter((z) => zones.has(z.split(":")[0] ?? z));
-          if (inForce.length === 0)
-            report(`The gateway ${gname} proxies to MCP server ${name} (${r.target}) without a limit_req whose zone is declared. Add limit_req zone=<${name}'s zone> to that location.`, g.resource.urn);
+          if (!rateLimited(f))
+            report(`The gateway ${gname} routes to MCP server ${name} (frontend ${f.name}) without a rate limit. Track the request rate (http-request track-sc0) and answer 429 over the limit.`, g.resource.urn);
         }
       }
     }

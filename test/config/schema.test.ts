@@ -4,9 +4,9 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, suggest } from "../../components/config/load";
 import { MCP_SERVER_PRESETS, PROJECT, platformSchema, requiredSecrets } from "../../components/config/schema";
-import { FAKE_SECRETS, ROOT, stackConfig } from "../harness/stack-files";
+import { FAKE_SECRETS, fakeSecrets, ROOT, stackConfig } from "../harness/stack-files";
 
-const secretKeys = new Set(Object.keys(FAKE_SECRETS));
+const secretKeys = new Set(Object.keys(fakeSecrets("prod")));
 const isSecret = (k: string) => secretKeys.has(k);
 const always = () => true;
 
@@ -28,14 +28,16 @@ describe("platform configuration schema", () => {
     expect(c.healthMonitor.port).toBe(8083);
     expect(c.alerts).toEqual({ responseTimeMs: 5000, errorRate: 0.1, consecutiveFailures: 3, memoryUsage: 0.9, cpuUsage: 0.8 });
     expect(c.logging).toEqual({ maxSize: "10m", maxFile: 3 });
-    expect(c.restart).toEqual({ policy: "on-failure", maxRetries: 5 });
+    expect(c.restart).toEqual({ policy: "unless-stopped", maxRetries: 5 });
   });
 
-  it("gives graphiti the standalone image on port 8000 at /mcp/ and wires it to Neo4j", () => {
+  it("gives graphiti the standalone image on port 8000 at /mcp (FastMCP redirects /mcp/) and wires it to Neo4j", () => {
     const g = platformSchema.parse({}).services.graphiti!;
     expect(g.image).toMatch(/^zepai\/knowledge-graph-mcp:.*-standalone$/);
     expect(g.port).toBe(8000);
-    expect(g.path).toBe("/mcp/");
+    expect(g.path).toBe("/mcp");
+    expect(g.env).toMatchObject({ DATABASE__PROVIDER: "neo4j", LLM__MODEL: "gpt-4.1-mini" });
+    expect(g.env).not.toHaveProperty("MODEL_NAME");
     expect(g.neo4j).toBeDefined();
     expect(g.secretEnv).toEqual({ OPENAI_API_KEY: "openaiApiKey" });
   });
@@ -89,10 +91,10 @@ describe("platform configuration schema", () => {
     }
   });
 
-  it("gives the gateway an nginx that re-resolves upstream names (>= 1.27.3), pinned, and accepts a digest", () => {
+  it("gives the gateway HAProxy's 3.2 LTS line, pinned, and accepts a digest", () => {
     const g = platformSchema.parse({}).gateway;
-    expect(g.image).toBe("nginx:1.30.0-alpine");
-    const digest = `nginx:1.30.0-alpine@sha256:${"a".repeat(64)}`;
+    expect(g.image).toBe("haproxy:3.2");
+    const digest = `haproxy:3.2@sha256:${"a".repeat(64)}`;
     expect(platformSchema.parse({ gateway: { image: digest } }).gateway.image).toBe(digest);
     expect(g).toMatchObject({ streamTimeoutSeconds: 3600, maxFails: 3, failTimeoutSeconds: 10, dnsValidSeconds: 10 });
   });
@@ -104,7 +106,7 @@ describe("platform configuration schema", () => {
 
 describe("config loading", () => {
   it("accepts both real stack files", () => {
-    for (const stack of ["dev", "prod"]) expect(problems(stackConfig(stack)), stack).toEqual([]);
+    for (const stack of ["dev", "prod"]) expect(problems({ ...stackConfig(stack), ...fakeSecrets(stack) }), stack).toEqual([]);
   });
 
   const broken: [string, Record<string, string>, RegExp][] = [
@@ -133,8 +135,20 @@ describe("config loading", () => {
     ["more restarts than CIS allows", { "mcp-platform:restart": '{"maxRetries":10}' }, /^mcp-platform:restart\.maxRetries must be at most 5/],
     ["a Neo4j heap larger than its container", { "mcp-platform:neo4j": '{"memoryMb":2048,"heapMb":2000}' }, /^mcp-platform:neo4j\.heapMb is too large/],
     ["a Docker host that is not a URL", { "mcp-platform:dockerHost": "myhost" }, /^mcp-platform:dockerHost must be a Docker host URL/],
-    ["a gateway image on the latest tag", { "mcp-platform:gateway": '{"image":"nginx:latest"}' },
-      /^mcp-platform:gateway\.image must not use the latest tag: pin a version such as nginx:1\.30\.0-alpine/],
+    ["a gateway image on the latest tag", { "mcp-platform:gateway": '{"image":"haproxy:latest"}' },
+      /^mcp-platform:gateway\.image must not use the latest tag: pin a version such as haproxy:3\.2/],
+    ["a prod stack serving MCP over plain HTTP", { "mcp-platform:environment": "prod" },
+      /^mcp-platform:gateway\.tls\.certificate is not set, but a prod stack and would serve MCP over plain HTTP: set gateway\.tls\.certificate/],
+    ["a self-signed pair beyond loopback", { "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:firewall": '{"enabled":false}', "mcp-platform:gateway": '{"tls":{"selfSigned":true}}' },
+      /^mcp-platform:gateway\.tls\.selfSigned is true, but publishAddress 0\.0\.0\.0 reaches beyond loopback/],
+    ["a route without authentication beyond loopback", { "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:firewall": '{"enabled":false}', "mcp-platform:gateway": '{"tls":{"terminatedBy":{"reason":"the cloud load balancer"}}}', "mcp-platform:services": '{"rag":{"auth":{"mode":"none"}}}' },
+      /^mcp-platform:services\.rag\.auth\.mode is none, but port 8084 is published on 0\.0\.0\.0, beyond loopback/],
+    ["an allowlist of 0.0.0.0/0 for a route without authentication", { "mcp-platform:services": '{"rag":{"auth":{"mode":"none"}}}' },
+      /^mcp-platform:firewall\.allowFrom allows 0\.0\.0\.0\/0 \(anyone\) to port 8084, whose route has no authentication/],
+    ["oauth without an issuer or its keys", { "mcp-platform:services": '{"gmail":{"auth":{"mode":"oauth"}}}' },
+      /^mcp-platform:services\.gmail\.auth\.issuer is required with mode oauth/],
+    ["a TLS certificate without its key", { "mcp-platform:gateway": '{"tls":{"certificate":"tlsCertificate"}}' },
+      /^mcp-platform:gateway\.tls\.privateKey must be set together with its pair/],
     ["a gateway image with no version", { "mcp-platform:gateway": '{"image":"nginx"}' },
       /^mcp-platform:gateway\.image must be an image pinned to a version or a digest/],
     ["a gateway stream timeout of zero", { "mcp-platform:gateway": '{"streamTimeoutSeconds":0}' },

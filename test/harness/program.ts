@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { FAKE_SECRETS, ROOT, stackConfig } from "./stack-files";
+import { fakeSecrets, ROOT, stackConfig } from "./stack-files";
 
 export interface DeclaredResource {
   type: string;
@@ -74,7 +74,7 @@ export interface EvaluateOptions {
 
 // Evaluate index.ts for a stack file. Call once per test file: the Pulumi runtime is per process.
 export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): Promise<Evaluation> {
-  const secrets = opts.secrets ?? FAKE_SECRETS;
+  const secrets = opts.secrets ?? fakeSecrets(stack);
   const config = {
     ...stackConfig(stack),
     "mcp-platform:sourceRoot": fixtureSourceRoot(),
@@ -82,6 +82,8 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     ...secrets,
   };
   pulumi.runtime.setAllConfig(config, Object.keys(secrets));
+  // The program asks the Docker engine for its API version; under mocks there is none to ask.
+  process.env.MCP_PLATFORM_DOCKER_API_VERSION ??= "1.45";
   const resources: DeclaredResource[] = [];
   const dependencies = new Map<string, { all: string[]; byProperty: Record<string, string[]> }>();
   await pulumi.runtime.setMocks(
@@ -144,7 +146,11 @@ function recordDependencies(into: Map<string, { all: string[]; byProperty: Recor
 }
 
 async function resolve(value: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(value)) return new Promise((res) => value.apply((v) => res(v)));
+  // In a preview an output can be unknown, and apply never calls back: resolve it as undefined.
+  if (pulumi.Output.isInstance(value)) {
+    const known = await (value as unknown as { isKnown: Promise<boolean> }).isKnown;
+    return known ? new Promise((res) => value.apply((v) => res(v))) : undefined;
+  }
   if (Array.isArray(value)) return Promise.all(value.map(resolve));
   if (typeof value === "object" && value !== null)
     return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)])));

@@ -23,3 +23,12 @@ export const FAKE_SECRETS: Record<string, string> = {
   "mcp-platform:openaiApiKey": "sk-test-0123456789abcdef",
   "mcp-platform:gmailOauthKeys": JSON.stringify({ installed: { client_id: "test-client", client_secret: "test-oauth-secret" } }),
 };
+
+// The prod gateway's TLS pair (gateway.tls.certificate / privateKey); dev makes a self-signed one.
+export const TLS_SECRETS: Record<string, string> = {
+  "mcp-platform:tlsCertificate": "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n",
+  "mcp-platform:tlsPrivateKey": "-----BEGIN PRIVATE KEY-----\nMIIEfake\n-----END PRIVATE KEY-----\n",
+};
+
+// Every secret a stack file refers to.
+export const fakeSecrets = (stack: string): Record<string, string> => ({ ...FAKE_SECRETS, ...(stack === "prod" ? TLS_SECRETS : {}) });

@@ -39,7 +39,7 @@ describe("the runbook, translated literally, under the prod policy config", () =
   });
   it("no rate limit: MCP servers publish their own ports, and the load balancer has no limit_req_zone", () => {
     reported(prod, "mcp-behind-rate-limit", "MCP server gmail-mcp-server publishes host port 8080 itself");
-    reported(prod, "mcp-behind-rate-limit", "The gateway nginx is given no nginx config with a limit_req_zone");
+    reported(prod, "mcp-behind-rate-limit", "The gateway nginx is given no HAProxy config with a frontend");
   });
   it("Neo4j published, on a network with a route out", () => {
     reported(prod, "data-on-internal-networks", "neo4j neo4j publishes host ports 7474, 7687");

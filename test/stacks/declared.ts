@@ -2,7 +2,7 @@
 import { expect, it } from "vitest";
 import type { Evaluation } from "../harness/program";
 import { isSecretValue, reveal } from "../harness/program";
-import { FAKE_SECRETS, stackConfig } from "../harness/stack-files";
+import { FAKE_SECRETS, fakeSecrets, stackConfig } from "../harness/stack-files";
 import { parseConfig } from "../../components/config/load";
 import { publishedPortClaims } from "../../components/config/schema";
 import { gatewayConf } from "../../components/gateway/spec";
@@ -23,6 +23,39 @@ export function replicasOf(ev: Evaluation, service: string) {
   return serviceContainers(ev).filter((c) => label(c, "service") === service);
 }
 
+export interface DeliveredFile {
+  // Where the service reads it.
+  path: string;
+  content: string;
+  mode: string;
+  secret: boolean;
+}
+
+// The files a service receives: staged in its init container, copied by init.sh into the volumes the
+// service mounts read-only (components/container/init.ts).
+export function filesOf(ev: Evaluation, service: string): DeliveredFile[] {
+  const init = ev.byType(CONTAINER).find((c) => label(c, "component") === "volume-init" && label(c, "service") === service);
+  if (!init) return [];
+  // The engine marks the whole uploads list secret when one file in it is: 0400 marks the secret files.
+  const listSecret = isSecretValue(init.inputs.uploads);
+  const uploads = reveal(init.inputs.uploads) as Inputs[];
+  const byFile = new Map(uploads.map((u) => [u.file as string, u]));
+  const manifest = (byFile.get("/mcp-platform/manifest")?.content as string | undefined) ?? "";
+  const initMounts = reveal(init.inputs.mounts) as { source: string; target: string }[];
+  const [replica] = replicasOf(ev, service);
+  const serviceMounts = reveal(replica!.inputs.mounts) as { source: string; target: string; readOnly?: boolean }[];
+  return manifest
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [index, name, mode] = line.split(" ") as [string, string, string];
+      const volume = initMounts.find((m) => m.target === `/mcp-platform/out/${index}`)!.source;
+      const dir = serviceMounts.find((m) => m.source === volume && m.readOnly)!.target;
+      const upload = byFile.get(`/mcp-platform/files/${index}/${name}`)!;
+      return { path: `${dir}/${name}`, content: upload.content as string, mode, secret: listSecret && mode === "0400" };
+    });
+}
+
 export function itDeclaresThePlatform(ev: () => Evaluation) {
   it("declares every service: Neo4j, the three MCP servers, the health monitor, the gateway and the backups", () => {
     const services = new Set(serviceContainers(ev()).map((c) => label(c, "service")));
@@ -38,8 +71,7 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
       expect(i.logDriver, c.name).toBe("json-file");
       expect(i.logOpts, c.name).toMatchObject({ "max-size": "10m", "max-file": "3" });
       expect((i.healthcheck as Inputs).tests, c.name).toBeInstanceOf(Array);
-      expect(i.restart, c.name).toBe("on-failure");
-      expect(i.maxRetryCount, c.name).toBe(5);
+      expect(i.restart, c.name).toBe("unless-stopped");
       expect(i.securityOpts, c.name).toContain("no-new-privileges:true");
       expect((i.capabilities as Inputs).drops, c.name).toEqual(["ALL"]);
       expect(i.user, c.name).toMatch(/^[1-9]\d*:\d+$/);
@@ -71,7 +103,8 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
   });
 
   it("generates the Neo4j password and passes it, with every other secret, only as secret values", () => {
-    expect(ev().byType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+    // Neo4j's password; the others are the gateway's API keys.
+    expect(ev().byType("random:index/randomPassword:RandomPassword").filter((p) => !p.name.endsWith("-key"))).toHaveLength(1);
     const [neo4j] = replicasOf(ev(), "neo4j");
     expect(isSecretValue(neo4j!.inputs.envs)).toBe(true);
     const auth = (reveal(neo4j!.inputs.envs) as string[]).find((e) => e.startsWith("NEO4J_AUTH="))!;
@@ -95,14 +128,12 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
       for (const s of plain(r.inputs)) for (const secret of secrets) expect(s.includes(secret), `${r.name}: ${s}`).toBe(false);
   });
 
-  it("writes the Gmail OAuth keys read-only at GMAIL_OAUTH_PATH, as a secret", () => {
+  it("writes the Gmail OAuth keys read-only at GMAIL_OAUTH_PATH, as a secret, through its init (never into its read-only root)", () => {
     const [gmail] = replicasOf(ev(), "gmail");
-    // The engine marks the whole uploads list secret when one file in it is.
-    expect(isSecretValue(gmail!.inputs.uploads)).toBe(true);
-    const uploads = reveal(gmail!.inputs.uploads) as Inputs[];
-    expect(uploads).toHaveLength(1);
-    expect(uploads[0]).toMatchObject({ file: "/app/config/gcp-oauth.keys.json", permissions: "0400", owner: "1000" });
-    expect(JSON.parse(uploads[0]!.content as string)).toHaveProperty("installed.client_id", "test-client");
+    expect(gmail!.inputs.uploads ?? []).toEqual([]);
+    const files = filesOf(ev(), "gmail");
+    expect(files.map((f) => [f.path, f.mode, f.secret])).toEqual([["/app/config/gcp-oauth.keys.json", "0400", true]]);
+    expect(JSON.parse(files[0]!.content)).toHaveProperty("installed.client_id", "test-client");
   });
 
   it("runs the backups on Neo4j's own pulled image (a cypher-shell that matches the server), pulled once", () => {
@@ -122,8 +153,9 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
 
   it("gives the health monitor its targets, derived from the MCP servers, as a config file", () => {
     const [monitor] = replicasOf(ev(), "health-monitor");
-    const upload = (monitor!.inputs.uploads as Inputs[])[0]!;
-    const file = JSON.parse(upload.content as string) as { targets: { url: string }[]; alertThresholds: Inputs };
+    const [config] = filesOf(ev(), "health-monitor");
+    expect(config!.path).toBe("/app/config/monitor.json");
+    const file = JSON.parse(config!.content) as { targets: { url: string }[]; alertThresholds: Inputs };
     expect(file.targets.map((t) => t.url)).toEqual(["http://gmail:8080/health", "http://graphiti:8000/health", "http://rag:8082/health"]);
     expect(file.alertThresholds.response_time).toBe(5000);
     expect(reveal(monitor!.inputs.envs)).toEqual(expect.arrayContaining(["HEALTH_CHECK_INTERVAL=30", "PORT=8083", "NODE_ENV=production"]));
@@ -132,7 +164,7 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
   it("exports the URLs, networks and volumes a user needs", () => {
     const o = ev().outputs as { mcpServers: Record<string, { url: string; healthUrl: string }>; dashboardUrl: string; healthApiUrl: string; networks: Inputs; volumes: Inputs };
     expect(Object.keys(o.mcpServers).sort()).toEqual(["gmail", "graphiti", "rag"]);
-    expect(o.mcpServers.graphiti!.url).toMatch(/:8082\/mcp\/$/);
+    expect(o.mcpServers.graphiti!.url).toMatch(/:8082\/mcp$/);
     expect(o.dashboardUrl).toMatch(/:8083\/dashboard$/);
     expect(o.healthApiUrl).toMatch(/:8083\/api\/health\/overall$/);
     expect(Object.keys(o.networks).sort()).toEqual(["backend", "frontend"]);
@@ -148,7 +180,8 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
 
 // The gateway publishes every host port; replicas are chained so an update replaces one at a time.
 export function itPublishesThroughTheGateway(stack: string, ev: () => Evaluation) {
-  const { config } = parseConfig({ ...stackConfig(stack), ...FAKE_SECRETS }, (k) => k in FAKE_SECRETS, () => true);
+  const secrets = fakeSecrets(stack);
+  const { config } = parseConfig({ ...stackConfig(stack), ...secrets }, (k) => k in secrets, () => true);
   const ports = (c: { inputs: Inputs }) => (reveal(c.inputs.ports) ?? []) as { internal: number; external: number; ip: string }[];
 
   it("publishes host ports from the gateway alone: exactly publishedPortClaims, bound to publishAddress", () => {
@@ -166,29 +199,28 @@ export function itPublishesThroughTheGateway(stack: string, ev: () => Evaluation
       replicas.forEach((r, i) => {
         expect(r.inputs.wait, r.name).toBe(true);
         expect((r.inputs.healthcheck as Inputs).tests, r.name).toBeInstanceOf(Array);
-        const onReplicas = r.dependsOn.filter((d) => /^.+-\d+$/.test(d) && d.startsWith(`${name}-`));
+        const onReplicas = r.dependsOn.filter((d) => new RegExp(`^${name}-\\d+$`).test(d));
         expect(onReplicas, r.name).toEqual(i === 0 ? [] : [`${name}-${i}`]);
       });
     }
   });
 
   it("gives each replica its own alias next to the service's, and lists every replica in the gateway's upstream", () => {
-    const [gateway] = serviceContainers(ev(), "gateway");
-    const conf = (reveal(gateway!.inputs.uploads) as Inputs[])[0]!.content as string;
+    const conf = filesOf(ev(), "gateway").find((f) => f.path.endsWith("/haproxy.cfg"))!.content;
     expect(conf).toBe(gatewayConf(config));
     for (const [name, s] of Object.entries(config.services).filter(([, s]) => s.enabled)) {
       replicasOf(ev(), name).forEach((r, i) => {
         const frontend = (reveal(r.inputs.networksAdvanced) as { aliases: string[] }[])[0]!;
         expect(frontend.aliases, r.name).toEqual([name, `${name}-${i + 1}`]);
-        expect(conf).toContain(`server ${name}-${i + 1}:${s.port} `);
+        expect(conf).toContain(`server ${name}-${i + 1} ${name}-${i + 1}:${s.port}\n`);
       });
     }
   });
 
-  it("runs the gateway hardened: nginx's own user, read-only root, no capabilities, after the services it proxies", () => {
+  it("runs the gateway hardened: HAProxy's own user, read-only root, no capabilities, after the services it proxies", () => {
     const [gateway] = serviceContainers(ev(), "gateway");
     const i = reveal(gateway!.inputs) as Inputs;
-    expect([i.user, i.readOnly, i.entrypoints]).toEqual(["101:101", true, ["nginx"]]);
+    expect([i.user, i.readOnly, i.entrypoints]).toEqual(["99:99", true, ["/bin/sh", "/usr/local/etc/haproxy/mcp-platform/entrypoint.sh"]]);
     expect(i.capabilities).toEqual({ drops: ["ALL"], adds: [] });
     expect(Object.keys(i.tmpfs as Inputs)).toEqual(["/tmp"]);
     const proxied = [...serviceContainers(ev(), "mcp-server"), ...serviceContainers(ev(), "health-monitor")].map((c) => c.name);

@@ -2,7 +2,7 @@
 // that host, with the key from a secret config key, and the checks use the host's public name.
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, isSecretValue, reveal, type Evaluation } from "../harness/program";
-import { FAKE_SECRETS } from "../harness/stack-files";
+import { fakeSecrets } from "../harness/stack-files";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nfake-test-key\n-----END OPENSSH PRIVATE KEY-----";
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
       "mcp-platform:dockerHost": "ssh://deploy@docker.example.com:2222",
       "mcp-platform:firewall": JSON.stringify({ externalInterface: "ens3", sshPrivateKey: "dockerHostSshKey" }),
     },
-    secrets: { ...FAKE_SECRETS, "mcp-platform:dockerHostSshKey": KEY },
+    secrets: { ...fakeSecrets("prod"), "mcp-platform:dockerHostSshKey": KEY },
   });
 });
 
@@ -38,6 +38,6 @@ describe("the firewall of a stack whose Docker host is reached over SSH", () => 
 
   it("checks the services at the Docker host's name after the deploy", () => {
     const [verify] = ev.byType("command:local:Command");
-    expect(reveal(verify!.inputs.create)).toContain('"healthUrl":"http://docker.example.com:8080/health","mcpUrl":"http://docker.example.com:8080/mcp"');
+    expect(reveal(verify!.inputs.create)).toContain('"healthUrl":"https://mcp.example.com:8080/health","mcpUrl":"https://mcp.example.com:8080/mcp"');
   });
 });

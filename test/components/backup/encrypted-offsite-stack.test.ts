@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, isSecretValue, reveal, type Evaluation } from "../../harness/program";
-import { FAKE_SECRETS, stackConfig } from "../../harness/stack-files";
+import { fakeSecrets, stackConfig } from "../../harness/stack-files";
 import { backupContainer } from "./stack-checks";
 
 // The prod stack with client-side encryption and an NFS target turned on.
@@ -14,7 +14,7 @@ beforeAll(async () => {
   };
   ev = await evaluateStack("prod", {
     config: { ...stackConfig("prod"), "mcp-platform:backup": JSON.stringify(backup) },
-    secrets: { ...FAKE_SECRETS, "mcp-platform:backupEncryptionKey": "backup-passphrase-0123456789" },
+    secrets: { ...fakeSecrets("prod"), "mcp-platform:backupEncryptionKey": "backup-passphrase-0123456789" },
   });
 });
 

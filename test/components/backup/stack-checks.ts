@@ -2,7 +2,7 @@
 import { expect, it } from "vitest";
 import { longestGapMinutes } from "../../../components/backup/schedule";
 import { isSecretValue, reveal, type Evaluation } from "../../harness/program";
-import { serviceContainers } from "../../stacks/declared";
+import { filesOf, serviceContainers } from "../../stacks/declared";
 
 type Inputs = Record<string, unknown>;
 interface Mount {
@@ -66,12 +66,12 @@ export function itBacksUpTheStack(ev: () => Evaluation, rpoMinutes: number) {
     expect(nets.map((n) => n.name)).toEqual([`mcp-${ev().outputs.environment as string}-backend`]);
   });
 
-  it("uploads its scripts and the rendered config, and runs the scheduler", () => {
+  it("receives its scripts and the rendered config through its init, and runs the scheduler", () => {
     const i = reveal(backupContainer(ev()).inputs) as Inputs;
-    expect((i.uploads as { file: string }[]).map((u) => u.file)).toEqual([
+    expect(filesOf(ev(), "backup").map((f) => f.path)).toEqual([
       "/opt/backup/backup.sh",
-      "/opt/backup/restore.sh",
       "/opt/backup/platform-config.json",
+      "/opt/backup/restore.sh",
     ]);
     expect(i.entrypoints).toEqual(["bash", "/opt/backup/backup.sh", "schedule"]);
     expect(i.healthcheck).toMatchObject({ tests: ["CMD", "bash", "/opt/backup/backup.sh", "health"] });

@@ -1,36 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { containerArgs, envEntries, logOptions, uploadDirectories } from "../../../components/container/defaults";
-import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
-import { replicaName, volumeInitArgs } from "../../../components/container/workload";
-import { platformDefaults } from "../../harness/fixtures";
+import { containerArgs, dockerHealthcheck, envEntries, goDuration, logOptions } from "../../../components/container/defaults";
+import { healthcheck } from "../../../components/container/spec";
+import { replicaName } from "../../../components/container/workload";
+import { platformDefaults, workloadSpec } from "../../harness/fixtures";
 
 const platform = platformDefaults();
 
-function spec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
-  return {
-    service: "svc",
-    component: "mcp-server",
-    image: "sha256:abc",
-    user: "1000:1000",
-    replicas: 2,
-    memoryMb: 256,
-    memoryReservationMb: 128,
-    cpus: 0.5,
-    env: { A: "1" },
-    secretEnv: {},
-    files: [],
-    volumes: [],
-    readOnlyRootFilesystem: true,
-    tmpfs: ["/tmp"],
-    capAdd: [],
-    networks: [{ network: "frontend", networkName: "front", aliases: ["svc"] }],
-    ports: [],
-    healthcheck: healthcheck(["CMD", "true"]),
-    stateful: false,
-    ...over,
-  };
-}
+const spec = workloadSpec;
 
 describe("shared container defaults", () => {
   const args = containerArgs(spec(), platform, 1);
@@ -45,10 +22,24 @@ describe("shared container defaults", () => {
     expect(logOptions({ maxSize: "50m", maxFile: 5 })["max-file"]).toBe("5");
   });
 
-  it("restarts on failure at most 5 times, and waits for health on creation", () => {
-    expect([args.restart, args.maxRetryCount, args.wait]).toEqual(["on-failure", 5, true]);
-    const unlessStopped = containerArgs(spec(), { ...platform, restart: { policy: "unless-stopped", maxRetries: 5 } });
-    expect([unlessStopped.restart, unlessStopped.maxRetryCount]).toEqual(["unless-stopped", undefined]);
+  it("restarts unless stopped (so a clean daemon restart brings it back), and waits for health on creation", () => {
+    expect([args.restart, args.maxRetryCount, args.wait]).toEqual(["unless-stopped", undefined, true]);
+    const onFailure = containerArgs(spec(), { ...platform, restart: { policy: "on-failure", maxRetries: 5 } });
+    expect([onFailure.restart, onFailure.maxRetryCount]).toEqual(["on-failure", 5]);
+  });
+
+  it("writes healthcheck durations as Docker reads them back, so a second up sees no change", () => {
+    expect([0, 2, 5, 59, 60, 90, 300, 3600, 3725].map(goDuration)).toEqual(["0s", "2s", "5s", "59s", "1m0s", "1m30s", "5m0s", "1h0m0s", "1h2m5s"]);
+    expect(() => goDuration(1.5)).toThrow(RangeError);
+    const h = dockerHealthcheck(healthcheck(["CMD", "true"], { intervalSeconds: 10, startPeriodSeconds: 60 }));
+    expect(h).toEqual({ tests: ["CMD", "true"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "1m0s", startInterval: "2s" });
+  });
+
+  it("leaves the healthcheck start interval out on engines before API 1.44", () => {
+    const h = dockerHealthcheck(healthcheck(["CMD", "true"]), { apiVersion: "1.41", healthStartInterval: false });
+    expect(h.startInterval).toBeUndefined();
+    const old = containerArgs(spec(), { ...platform, engine: { apiVersion: "1.41", healthStartInterval: false } });
+    expect((old.healthcheck as { startInterval?: string }).startInterval).toBeUndefined();
   });
 
   it("hardens: no new privileges, every capability dropped, read-only root with a noexec tmpfs, init", () => {
@@ -87,12 +78,13 @@ describe("shared container defaults", () => {
     expect(a.ports).toEqual([{ internal: 8083, external: 8083, ip: "127.0.0.1", protocol: "tcp" }]);
   });
 
-  it("puts uploaded files on a volume of their own when the root filesystem is read-only", () => {
+  it("mounts each directory of files from the init's volume, read-only, and uploads nothing itself", () => {
     const s = spec({ files: [{ path: "/app/config/keys.json", content: "{}", secret: true }] });
-    expect(uploadDirectories(s)).toEqual(["/app/config"]);
-    const a = containerArgs(s, platform);
-    expect(a.mounts).toEqual([{ type: "volume", target: "/app/config" }]);
-    expect(a.uploads).toEqual([expect.objectContaining({ file: "/app/config/keys.json", owner: "1000", group: "1000", permissions: "0400" })]);
+    const a = containerArgs(s, platform, 1, { filesVolumes: ["files-0"], gate: "init-id" });
+    expect(a.mounts).toEqual([{ type: "volume", source: "files-0", target: "/app/config", readOnly: true }]);
+    expect(a.uploads).toBeUndefined();
+    expect(a.labels).toContainEqual({ label: "dev.mcp-platform.init", value: "init-id" });
+    expect(() => containerArgs(s, platform)).toThrow(/files volumes/);
   });
 
   it("keeps secret env entries secret and sorts all entries by name", async () => {
@@ -110,15 +102,4 @@ describe("workloads", () => {
     expect(replicaName("neo4j", { stateful: true }, 1)).toBe("neo4j");
   });
 
-  it("hands a writable volume to a non-root service's user with CHOWN only, and no network", () => {
-    const init = volumeInitArgs(spec({ volumes: [{ volume: "v", volumeName: "mcp-dev-v", path: "/app/data", readOnly: false }] }), platform)!;
-    expect(init.entrypoints).toEqual(["chown", "1000:1000", "/app/data"]);
-    expect(init.capabilities).toEqual({ drops: ["ALL"], adds: ["CHOWN"] });
-    expect([init.networkMode, init.readOnly, init.attach, init.mustRun]).toEqual(["none", true, true, false]);
-  });
-
-  it("needs no volume init for root services or services without writable volumes", () => {
-    expect(volumeInitArgs(spec(), platform)).toBeUndefined();
-    expect(volumeInitArgs(spec({ user: undefined, volumes: [{ volume: "v", volumeName: "x", path: "/d", readOnly: false }] }), platform)).toBeUndefined();
-  });
 });

@@ -47,7 +47,10 @@ describe("a workload on Docker Swarm", () => {
       limits: { memoryBytes: 512 * 1024 * 1024, nanoCpus: 1e9 },
       reservation: { memoryBytes: 256 * 1024 * 1024, nanoCpus: 5e8 },
     });
-    expect(task.restartPolicy).toMatchObject({ condition: "on-failure", maxAttempts: 5 });
+    // unless-stopped: a task is restarted whenever it ends, even with status 0.
+    expect(task.restartPolicy).toMatchObject({ condition: "any", maxAttempts: undefined });
+    const onFailure = serviceArgs(spec(), { ...platform, restart: { policy: "on-failure", maxRetries: 5 } }, platform.swarm, noRefs);
+    expect((onFailure.taskSpec as unknown as Obj).restartPolicy).toMatchObject({ condition: "on-failure", maxAttempts: 5 });
   });
 
   it("starts the new task before stopping the old one, and rolls back a failed update", () => {

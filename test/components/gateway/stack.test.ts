@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, reveal, type Evaluation } from "../../harness/program";
 import { stackConfig } from "../../harness/stack-files";
-import { replicasOf, serviceContainers } from "../../stacks/declared";
+import { filesOf, replicasOf, serviceContainers } from "../../stacks/declared";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -26,11 +26,11 @@ describe("scaling gmail to 3 replicas", () => {
     expect(names.indexOf("gmail-2")).toBeLessThan(names.indexOf("gmail-3"));
   });
 
-  it("puts all three in the gateway's gmail upstream, and the gateway starts after them", () => {
+  it("puts all three in the gateway's gmail backend, and the gateway starts after them", () => {
     const [gateway] = serviceContainers(ev, "gateway");
-    const conf = (reveal(gateway!.inputs.uploads) as { content: string }[])[0]!.content;
-    const servers = conf.match(/server gmail-\d:8080 [^;]*;/g);
-    expect(servers).toEqual([1, 2, 3].map((i) => `server gmail-${i}:8080 max_fails=3 fail_timeout=10s resolve;`));
+    const conf = filesOf(ev, "gateway").find((f) => f.path.endsWith("/haproxy.cfg"))!.content;
+    const servers = conf.match(/server gmail-\d gmail-\d:8080/g);
+    expect(servers).toEqual([1, 2, 3].map((i) => `server gmail-${i} gmail-${i}:8080`));
     expect(gateway!.dependsOn).toEqual(expect.arrayContaining(["gmail-1", "gmail-2", "gmail-3"]));
   });
 

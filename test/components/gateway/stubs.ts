@@ -1,6 +1,5 @@
-// Stand-ins for MCP server replicas and a client with a chosen source address, for the real-nginx tests.
+// Stand-ins for MCP server replicas and a client with a chosen source address, for the real-HAProxy tests.
 import * as child from "child_process";
-import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 
@@ -11,6 +10,8 @@ export interface StubReplica {
   seen: { method: string; path: string; headers: http.IncomingHttpHeaders }[];
   // Ends every SSE stream this replica holds open (they send a first event, then wait for this).
   releaseStreams(): void;
+  // SSE streams that ended because the client (through the gateway) went away.
+  closedStreams(): number;
   stop(): Promise<void>;
 }
 
@@ -20,6 +21,7 @@ export interface StubReplica {
 export async function startReplica(name: string, mcpPath: string): Promise<StubReplica> {
   const seen: StubReplica["seen"] = [];
   const waiting: (() => void)[] = [];
+  let closed = 0;
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers });
     // A replica that dies with the request in hand: it read the request, then drops the connection.
@@ -32,6 +34,9 @@ export async function startReplica(name: string, mcpPath: string): Promise<StubR
       if (req.method === "GET" && req.url === mcpPath && /text\/event-stream/.test(req.headers.accept ?? "")) {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "mcp-session-id": `${name}-session` });
         res.write(`id: 1\ndata: first from ${name}\n\n`);
+        res.on("close", () => {
+          if (!res.writableFinished) closed++;
+        });
         waiting.push(() => res.end(`id: 2\ndata: last from ${name}\n\n`));
         return;
       }
@@ -68,11 +73,12 @@ export async function startReplica(name: string, mcpPath: string): Promise<StubR
     address: `127.0.0.1:${port}`,
     seen,
     releaseStreams: () => waiting.splice(0).forEach((end) => end()),
+    closedStreams: () => closed,
     stop: () =>
       new Promise<void>((resolve) => {
         waiting.splice(0).forEach((end) => end());
         server.close(() => resolve());
-        // Keepalive connections from nginx too: a stopped replica refuses everything.
+        // Keepalive connections from the gateway too: a stopped replica refuses everything.
         server.closeAllConnections();
         // Upgraded sockets are no longer the server's to close.
         for (const socket of upgraded) socket.destroy();
@@ -98,7 +104,7 @@ export interface Reply {
   body: string;
 }
 
-// One request on a fresh connection from a chosen loopback source address (a distinct client to nginx).
+// One request on a fresh connection from a chosen loopback source address (a distinct client to the gateway).
 export function request(
   port: number,
   opts: { path: string; method?: string; from?: string; headers?: Record<string, string>; body?: string },
@@ -119,9 +125,14 @@ export function request(
   });
 }
 
-// The nginx binary the tests run: Debian's package (CI installs it with .ci/run).
-export function findNginx(): string | undefined {
-  for (const p of ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]) if (fs.existsSync(p)) return p;
-  const which = child.spawnSync("sh", ["-c", "command -v nginx"], { encoding: "utf8" });
-  return which.status === 0 ? which.stdout.trim() || undefined : undefined;
+// HAProxy of the line prod pins (3.2): MCP_HAPROXY_BIN, the CI tree (.ci/toolchain/haproxy.sh), or a
+// haproxy on PATH that is 3.2 or newer. Returns the binary, or why there is none.
+export function findHaproxy(): { bin?: string; problem?: string } {
+  const candidates = [process.env.MCP_HAPROXY_BIN, "/var/cache/mcp-platform-ci/haproxy/bin/haproxy", "haproxy"].filter((c): c is string => Boolean(c));
+  for (const bin of candidates) {
+    const v = child.spawnSync(bin, ["-v"], { encoding: "utf8" });
+    const m = /HAProxy version (\d+)\.(\d+)/.exec(v.stdout ?? "");
+    if (m && (Number(m[1]) > 3 || (Number(m[1]) === 3 && Number(m[2]) >= 2))) return { bin };
+  }
+  return { problem: "HAProxy 3.2 or newer is not installed here (bash .ci/toolchain/haproxy.sh installs it); CI runs these" };
 }

@@ -6,41 +6,35 @@ import { computedFrom, container, expectClean, expectUndecided, expectViolations
 const server = (svc: string, ports: unknown[] = []) =>
   withLabels(container({ ports, networksAdvanced: [{ name: "mcp-dev-frontend", aliases: [svc, `${svc}-1`] }] }, `${svc}-1`), { service: svc, component: "mcp-server" });
 
-const LIMITED = `
-# one zone per server
-limit_req_zone $binary_remote_addr zone=gmail:10m rate=100r/m;
-limit_req_zone $binary_remote_addr zone=rag:10m rate=150r/m;
-upstream gmail_upstream { ip_hash; server gmail:8080; }
-server {
-  listen 8080;
-  location /mcp { limit_req zone=gmail burst=20 nodelay; proxy_pass http://gmail_upstream; }
-}
-server {
-  listen 8084;
-  limit_req zone=rag burst=20;
-  location /mcp { proxy_pass http://rag:8082; }
-}
+const limited = (name: string, port: number, host: string) => `
+frontend ${name}
+    bind :${port} ssl crt /conf/tls.pem
+    http-request track-sc0 var(txn.rlkey) table rl_${name}
+    http-request set-var(txn.deny) str(429) if { sc_http_req_rate(0) gt 21 }
+    http-request return status 429 content-type application/json string '{}' if { var(txn.deny) -m str 429 }
+    default_backend be_${name}
+backend be_${name}
+    # replicas by alias
+    server ${name}-1 ${host}:8080
 `;
+const LIMITED = limited("gmail", 8080, "gmail-1") + limited("rag", 8084, "rag");
 const PUBLISHED = [{ internal: 8080, external: 8080, ip: "127.0.0.1" }, { internal: 8084, external: 8084, ip: "127.0.0.1" }];
 const gateway = (conf: unknown, ports: unknown[] = PUBLISHED) =>
-  withLabels(container({ ports, uploads: [{ file: "/etc/nginx/conf.d/mcp.conf", content: conf }] }, "gateway"), { service: "gateway", component: "gateway" });
+  withLabels(container({ ports, uploads: [{ file: "/usr/local/etc/haproxy/mcp-platform/haproxy.cfg", content: conf }] }, "gateway"), { service: "gateway", component: "gateway" });
 
 describe("mcp-behind-rate-limit", () => {
   it("passes MCP servers reached only through a gateway that rate-limits each of them", async () => {
     expectClean(await runPolicy(mcpBehindRateLimit, [server("gmail"), server("rag"), gateway(LIMITED)]));
   });
-  it("follows upstreams to replica aliases (gmail-1) and, on a Swarm, reads the config from a docker.ServiceConfig", async () => {
-    const conf = `limit_req_zone $binary_remote_addr zone=limit-gmail:10m rate=100r/m;
-      upstream gmail-replicas { server gmail-1:8080 resolve; server tasks.gmail:8080 resolve; }
-      server { listen 8080; limit_req zone=limit-gmail burst=20 nodelay; location = /mcp { proxy_pass http://gmail-replicas; } }`;
+  it("follows backends to replica aliases and Swarm's tasks.<name>, reading a docker.ServiceConfig on a Swarm", async () => {
+    const conf = limited("gmail", 8080, "tasks.gmail");
     const swarmGateway = withLabels(
-      service({ endpointSpec: { ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host" }] } }, { configs: [{ configId: "c1", configName: "gateway-nginx-conf", fileName: "/etc/nginx/mcp-platform/nginx.conf" }] }, "gateway"),
+      service({ endpointSpec: { ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host" }] } }, { configs: [{ configId: "c1", configName: "gateway-haproxy-cfg", fileName: "/usr/local/etc/haproxy/mcp-platform/haproxy.cfg" }] }, "gateway"),
       { service: "gateway", component: "gateway" },
     );
-    const config = { type: "docker:index/serviceConfig:ServiceConfig", name: "gateway-nginx-conf", props: { name: "gateway-nginx-conf", data: Buffer.from(conf).toString("base64") } };
+    const config = { type: "docker:index/serviceConfig:ServiceConfig", name: "gateway-haproxy-cfg", props: { name: "gateway-haproxy-cfg", data: Buffer.from(conf).toString("base64") } };
     expectClean(await runPolicy(mcpBehindRateLimit, [server("gmail"), swarmGateway, config]));
-    // Without its ServiceConfig the gateway has no config at all.
-    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), swarmGateway]), ["is given no nginx config with a limit_req_zone"]);
+    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), swarmGateway]), ["is given no HAProxy config with a frontend"]);
   });
   it("does not apply to a stack where no gateway and no server publishes anything (nothing to rate-limit)", async () => {
     const r = await runPolicy(mcpBehindRateLimit, [server("gmail")]);
@@ -51,21 +45,19 @@ describe("mcp-behind-rate-limit", () => {
     const r = await runPolicy(mcpBehindRateLimit, [server("gmail", [{ internal: 8080, external: 8080 }])]);
     expect(r.mandatory.map((d) => d.message)).toEqual([expect.stringContaining("MCP server gmail publishes host port 8080 itself, bypassing the gateway's rate limit")]);
   });
-  it("reports the runbook's load balancer: no limit_req_zone at all", async () => {
+  it("reports the runbook's nginx load balancer: no HAProxy frontend at all", async () => {
     const runbookConf = "upstream gmail_mcp { server gmail-mcp-server-1:8080; }\nserver { listen 80; location / { proxy_pass http://gmail_mcp; } }";
-    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), gateway(runbookConf)]), ["is given no nginx config with a limit_req_zone"]);
+    expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), gateway(runbookConf)]), ["is given no HAProxy config with a frontend"]);
   });
-  it("reports a server without a route, a route without limit_req, and a limit on an undeclared zone", async () => {
-    const conf = `limit_req_zone $binary_remote_addr zone=gmail:10m rate=100r/m;
-      server { location /gmail { proxy_pass http://gmail:8080; } location /graphiti { limit_req zone=nozone; proxy_pass http://graphiti:8000; } }`;
+  it("reports a server without a route, and a route without a rate limit", async () => {
+    const conf = `${limited("rag", 8084, "rag")}\nfrontend gmail\n    bind :8080\n    default_backend be_gmail\nbackend be_gmail\n    server gmail-1 gmail:8080\n`;
     expectViolations(
       await runPolicy(mcpBehindRateLimit, [server("gmail"), server("graphiti"), server("rag"), gateway(conf)]),
-      ["proxies to MCP server gmail (http://gmail:8080) without a limit_req"],
-      ["proxies to MCP server graphiti"],
-      ["has no route to MCP server rag"],
+      ["routes to MCP server gmail (frontend gmail) without a rate limit"],
+      ["has no route to MCP server graphiti"],
     );
   });
-  it("reports a server block the gateway does not publish, so the limited route can't be reached", async () => {
+  it("reports a frontend the gateway does not publish, so the limited route can't be reached", async () => {
     expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), server("rag"), gateway(LIMITED, [PUBLISHED[0]])]), ["serves MCP server rag on port 8084, which it does not publish"]);
   });
   it("reports a gateway that publishes nothing", async () => {
