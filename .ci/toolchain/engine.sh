@@ -10,7 +10,7 @@
 # `docker exec` (and so every healthcheck) runs with the host's files, so a container could look healthy
 # with an image that lacks its own probe tool. A second or third engine in its own network namespace
 # is a second or third Swarm node; it is started with nsenter --net (ip netns exec remounts /sys and
-# hides the cgroup mounts).
+# hides the cgroup mounts). MCP_ENGINE_ARGS adds dockerd flags (e.g. --registry-mirror=…).
 set -euo pipefail
 
 CACHE=${MCP_CI_CACHE:-/var/cache/mcp-platform-ci}
@@ -38,6 +38,9 @@ start() {
     [[ -e /var/run/netns/$netns ]] || { ip netns add "$netns"; ip -n "$netns" link set lo up; }
     enter=(nsenter "--net=/var/run/netns/$netns")
   fi
+  # Extra dockerd flags, split on spaces (flags carry no spaces).
+  local extra=()
+  read -r -a extra <<<"${MCP_ENGINE_ARGS:-}"
   # Each engine gets its own bridge subnet so engines in one network namespace never collide.
   local bip=${MCP_ENGINE_BIP:-172.30.$((RANDOM % 200 + 20)).1/24}
   # The mount namespace: the tree bound onto itself (pivot_root needs a mount point), the kernel's
@@ -46,6 +49,7 @@ start() {
   "${enter[@]}" unshare --mount --fork bash -c '
     set -e
     root=$1 dir=$2 bip=$3
+    shift 3
     mount --make-rprivate /
     mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
@@ -60,8 +64,8 @@ start() {
     pivot_root . oldroot
     umount -l /oldroot
     exec dockerd -H unix:///run/docker.sock --pidfile /run/docker.pid --exec-root /run/docker-exec \
-      --data-root /var/lib/docker --bip "$bip" --log-level warn
-  ' _ "$ROOT" "$dir" "$bip" >"$dir/dockerd.log" 2>&1 &
+      --data-root /var/lib/docker --bip "$bip" --log-level warn "$@"
+  ' _ "$ROOT" "$dir" "$bip" "${extra[@]}" >"$dir/dockerd.log" 2>&1 &
   echo $! >"$dir/launcher.pid"
   local sock; sock=$(socket_of "$name")
   for _ in $(seq 1 150); do

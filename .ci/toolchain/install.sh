@@ -16,6 +16,7 @@ mkdir -p "$CACHE"
 PULUMI_VERSION=3.248.0
 LANGUAGE_HOST_VERSION=3.68.0
 DOCKER_PROVIDER_VERSION=5.2.0
+ACTIONLINT_VERSION=1.7.12
 
 # Go's own module and build caches (~/go, ~/.cache/go-build) live outside the clone and are kept.
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod GOSUMDB=off
@@ -26,7 +27,7 @@ log() { printf '[toolchain] %s\n' "$*" >&2; }
 key_of() { cat "$@" | sha256sum | cut -c1-12; }
 
 apt_tools() {
-  local want=(debootstrap docker-registry nginx-light shellcheck iptables iproute2 ca-certificates haproxy util-linux)
+  local want=(debootstrap docker-registry nginx-light shellcheck iptables iproute2 ca-certificates haproxy util-linux busybox-static)
   local missing=()
   for p in "${want[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
   if ((${#missing[@]})); then
@@ -81,6 +82,17 @@ build_docker_provider() {
   DOCKER_PROVIDER_DIR=$out
 }
 
+# actionlint checks the GitHub workflow (test/github): a tagged release from the Go module proxy.
+build_actionlint() {
+  local out=$CACHE/actionlint-$ACTIONLINT_VERSION
+  if [[ ! -x $out/actionlint ]]; then
+    log "building actionlint $ACTIONLINT_VERSION"
+    GOBIN=$out.tmp go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+    rm -rf "$out"; mv "$out.tmp" "$out"
+  fi
+  ACTIONLINT_BIN=$out/actionlint
+}
+
 engine_tree() {
   local out=$CACHE/engine/trixie-root
   if [[ ! -x $out/usr/sbin/dockerd || ! -f $CACHE/engine/complete ]]; then
@@ -98,6 +110,7 @@ apt_tools
 build_cli
 build_language_host
 build_docker_provider
+build_actionlint
 engine_tree
 # HAProxy 3.2 (the gateway's line) from a sid tree.
 HAPROXY_BIN=$(bash "$HERE/haproxy.sh")
@@ -109,6 +122,7 @@ MCP_LANGUAGE_HOST_DIR=$LANGUAGE_HOST_DIR
 MCP_DOCKER_PROVIDER_DIR=$DOCKER_PROVIDER_DIR
 MCP_DOCKER_PROVIDER_VERSION=$DOCKER_PROVIDER_VERSION
 MCP_ENGINE_ROOT=$ENGINE_ROOT
+MCP_ACTIONLINT_BIN=$ACTIONLINT_BIN
 MCP_HAPROXY_BIN=$HAPROXY_BIN
 EOF
 log "ready: $CACHE/toolchain.env"

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { credentialProblems } from "./credentials";
-import { PROJECT, crossChecks, platformSchema, requiredSecrets, type PlatformConfig } from "./schema";
+import { MCP_SERVER_PRESETS, PRESET_NAMES, PROJECT, crossChecks, platformObject, platformSchema, requiredSecrets, withPresets, type PlatformConfig } from "./schema";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -20,10 +20,15 @@ export interface LoadedConfig {
   config: PlatformConfig;
   // Names of the secret config keys the settings refer to (all present).
   secretKeys: string[];
+  // Things worth saying that block nothing, e.g. a stored secret that only a disabled server uses.
+  notices: string[];
 }
 
-const TOP_LEVEL_KEYS = Object.keys(platformSchema.shape ?? {});
-
+const TOP_LEVEL_KEYS = Object.keys(platformObject.shape);
+const SHAPE = platformObject.shape as Record<string, z.ZodType>;
+// Top-level settings that are maps of named entries: an entry with a mistake is left out of the cross
+// checks, and the other entries are still checked in the same round.
+const NAMED_ENTRIES = new Set(["services", "dataServices"]);
 function levenshtein(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
@@ -78,11 +83,21 @@ function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+export function formatIssues(issues: readonly z.core.$ZodIssue[], settings: Record<string, unknown> = {}): string[] {
   const out: string[] = [];
   for (const issue of issues) {
+    const shape = shapeProblem(issue, settings);
+    if (shape) {
+      out.push(shape);
+      continue;
+    }
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
+        const outdent = outdentHint(issue.path, key, settings);
+        if (outdent) {
+          out.push(`${keyPath([...issue.path, key])} is not a setting of ${keyPath(issue.path).slice(PROJECT.length + 1)}: ${outdent}`);
+          continue;
+        }
         const hint = suggest(key, knownKeysAt(issue.path));
         out.push(
           `${keyPath([...issue.path, key])} is not a known setting: ${hint ? `did you mean ${hint}? ` : ""}remove it or fix its name` +
@@ -106,6 +121,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 }
 
 // Raw stack config: `mcp-platform:key` -> string as Pulumi hands it over (objects as JSON).
+// Every mistake is reported in one round: each top-level setting is parsed on its own, a server or data
+// service with a mistake is left out of the cross checks while the others are still checked, and the
+// secrets and build contexts are checked with the rest.
 export function parseConfig(
   raw: Record<string, string>,
   isSecret: (fullKey: string) => boolean,
@@ -127,16 +145,11 @@ export function parseConfig(
     }
   }
 
-  const result = platformSchema.safeParse(settings, { reportInput: true });
-  if (!result.success) {
-    // Which secrets are referenced is unknown until the settings parse: accept every key stored as a secret.
-    const storedSecrets = new Set([...given.keys()].filter((k) => isSecret(prefix + k)));
-    throw new ConfigError(formatIssues(result.error.issues).concat(unknownKeyProblems(given, storedSecrets)));
-  }
-
-  const config = result.data;
-  const problems: string[] = [...crossChecks(config), ...credentialProblems(config)].map((p) => `${PROJECT}:${p.path} ${p.message}`);
-  const secrets = requiredSecrets(config);
+  const { config, issues, failed } = parseSettings(settings);
+  const under = (p: string) => failed.some((f) => p === f || p.startsWith(`${f}.`));
+  const problems: string[] = formatIssues(issues, settings);
+  problems.push(...[...crossChecks(config), ...credentialProblems(config)].filter((p) => !under(p.path)).map((p) => `${PROJECT}:${p.path} ${p.message}`));
+  const secrets = requiredSecrets(config).filter((s) => !under(s.neededBy));
   const secretNames = new Set(secrets.map((s) => s.key));
   for (const key of TOP_LEVEL_KEYS)
     if (isSecret(prefix + key)) problems.push(`${prefix}${key} is a plain setting but was set as a secret: set it again without --secret`);
@@ -155,10 +168,147 @@ export function parseConfig(
     else if (!isSecret(prefix + s.key))
       problems.push(`${prefix}${s.key} holds a secret but is stored in plain text: pulumi config set --secret ${s.key} <value>`);
   }
-  problems.push(...unknownKeyProblems(given, secretNames));
-  problems.push(...buildContextProblems(config, exists, projectDir));
-  if (problems.length) throw new ConfigError(problems);
-  return { config, secretKeys: [...secretNames] };
+
+  // A secret kept for a server the stack does not run (disabled, or a preset it leaves out) is ignored
+  // with a notice: turning a server off must not make the stack undeployable.
+  const notices: string[] = [];
+  const dormant = dormantSecrets(config);
+  for (const [key, users] of dormant) {
+    if (secretNames.has(key) || !given.has(key)) continue;
+    notices.push(`${prefix}${key} is set but not used: only ${users.join(", ")} refer${users.length === 1 ? "s" : ""} to it; it is ignored (pulumi config rm ${key} removes it)`);
+  }
+  // A setting with a mistake may name secrets; they are not "unknown" because of that mistake.
+  const mentioned = new Set(failed.flatMap((f) => stringsIn(valueAt(settings, f.split(".")))));
+  problems.push(...unknownKeyProblems(given, new Set([...secretNames, ...dormant.keys(), ...mentioned])));
+  problems.push(...buildContextProblems(config, exists, projectDir).filter((p) => !under(p.slice(prefix.length).split(".build.")[0]!)));
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  return { config, secretKeys: [...secretNames], notices };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+let defaultsCache: Record<string, unknown> | undefined;
+const defaults = () => (defaultsCache ??= platformSchema.parse({}) as Record<string, unknown>);
+
+// Each top-level setting on its own; a setting with a mistake takes its default for the cross checks
+// (whose findings under it are then dropped), and a named entry with a mistake is left out.
+function parseSettings(settings: Record<string, unknown>): { config: PlatformConfig; issues: z.core.$ZodIssue[]; failed: string[] } {
+  const prepared = withPresets(settings) as Record<string, unknown>;
+  const values: Record<string, unknown> = {};
+  const issues: z.core.$ZodIssue[] = [];
+  const failed: string[] = [];
+  for (const key of TOP_LEVEL_KEYS) {
+    const input = prepared[key];
+    const result = SHAPE[key]!.safeParse(input, { reportInput: true });
+    if (result.success) {
+      values[key] = result.data;
+      continue;
+    }
+    issues.push(...result.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })));
+    if (NAMED_ENTRIES.has(key) && isPlainObject(input)) {
+      const bad = new Set(result.error.issues.filter((i) => i.path.length > 0).map((i) => String(i.path[0])));
+      const rest = SHAPE[key]!.safeParse(Object.fromEntries(Object.entries(input).filter(([name]) => !bad.has(name))));
+      if (bad.size > 0 && rest.success) {
+        values[key] = rest.data;
+        failed.push(...[...bad].map((name) => `${key}.${name}`));
+        continue;
+      }
+    }
+    values[key] = defaults()[key];
+    failed.push(key);
+  }
+  return { config: values as PlatformConfig, issues, failed };
+}
+
+// Secret keys that only servers the stack does not run refer to, with who refers to each.
+function dormantSecrets(c: PlatformConfig): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (key: unknown, who: string) => {
+    if (typeof key === "string") out.set(key, [...(out.get(key) ?? []), who]);
+  };
+  const refs = (s: { secretEnv?: unknown; secretFiles?: unknown }, who: string) => {
+    for (const v of Object.values(isPlainObject(s.secretEnv) ? s.secretEnv : {})) add(v, who);
+    for (const v of Object.values(isPlainObject(s.secretFiles) ? s.secretFiles : {})) add(v, who);
+  };
+  for (const [name, s] of Object.entries(c.services)) if (!s.enabled) refs(s, `services.${name} (enabled: false)`);
+  for (const [name, d] of Object.entries(c.dataServices)) if (!d.enabled) refs(d, `dataServices.${name} (enabled: false)`);
+  for (const name of PRESET_NAMES) if (!(name in c.services)) refs(MCP_SERVER_PRESETS[name]!, `the ${name} preset (not in presets)`);
+  if (!c.backup.enabled) add(c.backup.encryptionKey, "backup.encryptionKey (backup disabled)");
+  if (!c.firewall.enabled || !c.dockerHost.startsWith("ssh://")) add(c.firewall.sshPrivateKey, "firewall.sshPrivateKey (not used)");
+  return out;
+}
+
+function valueAt(root: unknown, parts: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const part of parts) v = isPlainObject(v) ? v[String(part)] : Array.isArray(v) ? v[Number(part)] : undefined;
+  return v;
+}
+
+function stringsIn(v: unknown): string[] {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.flatMap(stringsIn);
+  if (isPlainObject(v)) return Object.values(v).flatMap(stringsIn);
+  return [];
+}
+
+function what(v: unknown): string {
+  if (v === null) return "empty";
+  if (Array.isArray(v)) return "a list";
+  if (isPlainObject(v)) return "a map";
+  if (typeof v === "string") return `the text ${describe(v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  return `${describe(v)}`;
+}
+
+// Mistakes of YAML shape (usually indentation) in words: which key expected a map or a list, what it
+// got, and the likely fix.
+function shapeProblem(issue: z.core.$ZodIssue, settings: Record<string, unknown>): string | undefined {
+  if (issue.code !== "invalid_type" || !("input" in issue)) return undefined;
+  const expected = (issue as { expected?: string }).expected;
+  const input = issue.input;
+  const parts = issue.path;
+  const key = String(parts[parts.length - 1] ?? "");
+  const parentParts = parts.slice(0, -1);
+  if ((expected === "object" || expected === "record") && input !== undefined && !isPlainObject(input)) {
+    if (input === null)
+      return `${keyPath(parts)} is empty, but it should hold settings: indent its settings under it (two spaces more than "${key}:"), or remove the line`;
+    // A setting of an entry written at the level of the entries: the line is indented too little.
+    const entryKeys = parentParts.length ? knownKeysAt([...parentParts, "*"]) : [];
+    if (entryKeys.includes(key)) {
+      const parent = valueAt(settings, parentParts);
+      const siblings = isPlainObject(parent) ? Object.keys(parent) : [];
+      const above = siblings[siblings.indexOf(key) - 1];
+      const where = above ? `under ${keyPath([...parentParts, above]).slice(PROJECT.length + 1)} (the entry above it), i.e. ${keyPath([...parentParts, above, key]).slice(PROJECT.length + 1)}` : "under the entry it belongs to";
+      return (
+        `${keyPath(parts)} is ${what(input)}, but ${keyPath(parentParts).slice(PROJECT.length + 1)} is a map of names to settings, and ${key} is a setting, not a name: ` +
+        `the line is probably indented too little; indent it two more spaces, ${where}`
+      );
+    }
+    const known = knownKeysAt(parts);
+    return (
+      `${keyPath(parts)} must be a map of settings on indented lines below it${known.length ? ` (such as ${known.slice(0, 3).join(", ")})` : ""}, but it is ${what(input)}: ` +
+      `write "${key}:" on a line of its own and its settings indented two spaces under it`
+    );
+  }
+  if (expected === "array" && isPlainObject(input))
+    return `${keyPath(parts)} must be a list, but it is a map: start each entry with "- " indented under "${key}:" (e.g. "- name: hourly")`;
+  return undefined;
+}
+
+// An unknown key that is a known name one level up: the line is probably indented too far.
+function outdentHint(parts: readonly PropertyKey[], key: string, settings: Record<string, unknown>): string | undefined {
+  if (parts.length === 0) return undefined;
+  const up = parts.slice(0, -1);
+  const parent = valueAt(settings, up);
+  // The names valid one level up: its settings, or, in a map of names such as services, the names
+  // written there and the presets.
+  const upKeys = up.length === 0 ? [...TOP_LEVEL_KEYS] : knownKeysAt(up);
+  if (up.length > 0 && upKeys.length === 0 && knownKeysAt([...up, "*"]).length > 0)
+    upKeys.push(...(isPlainObject(parent) ? Object.keys(parent) : []), ...(up.join(".") === "services" ? PRESET_NAMES : []));
+  if (!upKeys.includes(key)) return undefined;
+  if (up.length === 0)
+    return `${key} is a setting of its own (${PROJECT}:${key}): write it at the level of the other ${PROJECT}: keys, as "${PROJECT}:${key}:"`;
+  return `${key} belongs one level up (${keyPath([...up, key]).slice(PROJECT.length + 1)}): the line is probably indented too far; outdent it two spaces`;
 }
 
 function unknownKeyProblems(given: Map<string, string>, secretNames: Set<string>): string[] {

@@ -490,19 +490,24 @@ function withPreset(name: string, value: unknown): unknown {
   return merged;
 }
 
-const servicesSchema = z.preprocess(
-  (v) => {
-    const given = isPlainObject(v) ? v : v === undefined ? {} : v;
-    if (!isPlainObject(given)) return given;
-    const out: Record<string, unknown> = {};
-    for (const name of Object.keys(MCP_SERVER_PRESETS)) out[name] = withPreset(name, given[name] ?? {});
-    for (const [name, value] of Object.entries(given)) if (!(name in out)) out[name] = value;
-    return out;
-  },
-  z.record(serviceName, mcpServerSchema, { error: "must be a map of MCP server name to settings" }),
-);
+export const PRESET_NAMES = Object.keys(MCP_SERVER_PRESETS);
 
-export const platformSchema = z
+// The stack's settings with the presets it runs merged in: each preset named in `presets` (all of them
+// unless the stack says otherwise) under its own name, then the servers the stack declares itself.
+// A stack with `presets: []` runs only the servers it declares.
+export function withPresets(input: unknown): unknown {
+  if (!isPlainObject(input)) return input;
+  const presets = Array.isArray(input.presets) ? input.presets.filter((n): n is string => typeof n === "string" && n in MCP_SERVER_PRESETS) : PRESET_NAMES;
+  const given = input.services === undefined ? {} : input.services;
+  if (!isPlainObject(given)) return input;
+  const services: Record<string, unknown> = {};
+  for (const name of presets) services[name] = withPreset(name, given[name] ?? {});
+  for (const [name, value] of Object.entries(given)) if (!(name in services)) services[name] = value;
+  return { ...input, services };
+}
+
+// The settings themselves; platformSchema below merges the presets in first.
+export const platformObject = z
   .strictObject({
     environment: z.enum(["dev", "prod"], { error: "must be dev or prod" }).default("dev"),
     // host: containers on one Docker engine; swarm: services on a Docker Swarm.
@@ -518,7 +523,13 @@ export const platformSchema = z
     logging: loggingSchema.default(loggingSchema.parse({})),
     restart: restartSchema.default(restartSchema.parse({})),
     neo4j: neo4jSchema.default(neo4jSchema.parse({})),
-    services: servicesSchema,
+    // Which of the PA presets (gmail, graphiti, rag) the stack runs; [] for only the servers it declares.
+    presets: z
+      .array(z.enum(PRESET_NAMES as [string, ...string[]], { error: `must name presets: ${PRESET_NAMES.join(", ")}` }), {
+        error: `must be a list of preset names, e.g. [${PRESET_NAMES.join(", ")}], or [] for none`,
+      })
+      .default(PRESET_NAMES),
+    services: z.record(serviceName, mcpServerSchema, { error: "must be a map of MCP server name to settings" }).default({}),
     dataServices: z.record(serviceName, dataServiceSchema).default({}),
     healthMonitor: z
       .preprocess((v) => (v === undefined ? { build: { context: "health-monitor" } } : isPlainObject(v) && !("image" in v) && !("build" in v) ? { build: { context: "health-monitor" }, ...v } : v), healthMonitorSchema),
@@ -528,6 +539,8 @@ export const platformSchema = z
     firewall: firewallSchema.default(firewallSchema.parse({})),
     verify: verifySchema.default(verifySchema.parse({})),
   });
+
+export const platformSchema = z.preprocess(withPresets, platformObject);
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
 export type McpServerConfig = z.infer<typeof mcpServerSchema>;

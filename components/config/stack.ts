@@ -8,7 +8,9 @@ const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): bool
 
 export function loadStackConfig(): LoadedConfig {
   try {
-    return parseConfig(pulumi.runtime.allConfig(), (k) => runtime.isConfigSecret(k));
+    const loaded = parseConfig(pulumi.runtime.allConfig(), (k) => runtime.isConfigSecret(k));
+    for (const notice of loaded.notices) void pulumi.log.info(notice);
+    return loaded;
   } catch (e) {
     // A RunError is printed without a stack trace: config mistakes are the user's to fix, not a crash.
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);

@@ -90,15 +90,10 @@ export function envEntries(
 }
 
 // What a workload's container gets from its init (components/container/init.ts): the files volumes, one
-// per directory of filesPlan(spec), and the init's id once it succeeded.
+// per directory of filesPlan(spec).
 export interface InitOutputs {
   filesVolumes: pulumi.Input<string>[];
-  gate?: pulumi.Input<string>;
 }
-
-// The label that ties a workload to the init that prepared it: a new init (its files changed) replaces
-// the workload, which then starts with the new files.
-export const INIT_LABEL = "dev.mcp-platform.init";
 
 // Replica i of a workload; `replica` is undefined for single-instance services.
 export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, replica?: number, init?: InitOutputs): docker.ContainerArgs {
@@ -111,10 +106,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     entrypoints: spec.entrypoint,
     user: spec.user,
     envs: envEntries(spec.env, spec.secretEnv),
-    labels: [
-      ...Object.entries({ ...labels(spec, platform.environment, replica), ...secretEnvLabel(spec) }).map(([label, value]) => ({ label, value })),
-      ...(init?.gate && spec.filesChange !== "reload" ? [{ label: INIT_LABEL, value: init.gate }] : []),
-    ],
+    labels: Object.entries({ ...labels(spec, platform.environment, replica), ...secretEnvLabel(spec) }).map(([label, value]) => ({ label, value })),
     // Resource limits (CIS 5.11, 5.12): a hard memory limit with no swap on top, a soft reservation, a CPU quota.
     memory: spec.memoryMb,
     memoryReservation: spec.memoryReservationMb,

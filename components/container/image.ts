@@ -46,6 +46,11 @@ export function serviceImage(
           context,
           dockerfile: source.build.dockerfile ? path.join(context, source.build.dockerfile) : undefined,
           label: { "dev.mcp-platform.service": name },
+          // The provider's BuildKit path builds on the Docker CLI's default endpoint (DOCKER_HOST or
+          // /var/run/docker.sock), not on the provider's host: with any other dockerHost it builds on the
+          // wrong engine, or fails (seen with provider 5.2.0). The classic builder uses the provider's
+          // own client, so the image lands where the containers run.
+          useLegacyBuilder: true,
         },
         triggers: { context: contextFingerprint(context) },
         keepLocally: true,

@@ -63,7 +63,8 @@ export function initArgs(
     // Uploads land in this container's root filesystem: it is writable, and holds nothing else it runs.
     uploads: [
       { file: `${ROOT}/init.sh`, content: script, permissions: "0555" },
-      { file: `${ROOT}/manifest`, content: manifest(plan), permissions: "0444" },
+      // No manifest without files: the provider refuses an empty upload, and init.sh then only chowns.
+      ...(plan.length ? [{ file: `${ROOT}/manifest`, content: manifest(plan), permissions: "0444" }] : []),
       ...plan.flatMap((d) =>
         d.files.map((f) => ({
           file: `${ROOT}/files/${d.index}/${f.name}`,
@@ -91,7 +92,7 @@ export function initArgs(
 
 // The init's id once it has exited 0. The provider's `attach` waits for the container to stop but not
 // for success, so a failed init would otherwise pass silently: this fails the deployment instead, with
-// the init's own output, and the workload (whose inputs use this value) is never created.
+// the init's own output, and the workload (which waits on this value) is never created.
 export function initGate(init: docker.Container, service: string): pulumi.Output<string> {
   return pulumi.all([init.id, init.exitCode, init.containerLogs]).apply(([id, code, logs]) => {
     if (code !== undefined && code !== null && code !== 0)

@@ -86,10 +86,12 @@ export function deployContainers(
   );
   const args = initArgs(spec, platform, filesVolumes.map((v) => v.name));
   const init = args && new docker.Container(`${name}-volume-init`, args, { parent: opts.parent, dependsOn: opts.dependsOn });
-  const gate = init ? initGate(init, spec.service) : undefined;
-  const initOutputs = { filesVolumes: filesVolumes.map((v) => v.name), gate };
-  // Every replica waits for the init to have succeeded, also where its files change without replacing it.
-  const initDone = init && gate ? gate.apply(() => init) : undefined;
+  const initOutputs = { filesVolumes: filesVolumes.map((v) => v.name) };
+  // Every replica waits for the init to have exited 0 (initGate fails the deployment otherwise).
+  const initDone = init ? initGate(init, spec.service).apply(() => init) : undefined;
+  // A new init (its files changed) replaces the replicas, which read their files at start; a workload
+  // that watches its files and reloads them itself keeps running.
+  const replaceWith = init && spec.filesChange !== "reload" ? [init] : undefined;
   const containers: docker.Container[] = [];
   const count = spec.stateful ? 1 : spec.replicas;
   for (let i = 1; i <= count; i++) {
@@ -102,7 +104,7 @@ export function deployContainers(
         // Replaced delete-first (the docker provider's default, said here because it matters): a
         // stateful single writer such as Neo4j cannot start while the old container holds its store lock,
         // and nothing here names containers, so no replacement collides with what it replaces.
-        { parent: opts.parent, dependsOn, deleteBeforeReplace: true },
+        { parent: opts.parent, dependsOn, deleteBeforeReplace: true, replaceWith },
       ),
     );
   }

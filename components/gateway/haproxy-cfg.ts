@@ -181,10 +181,10 @@ function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget
   if (route.kind === "mcp") {
     const paths = [route.mcpPath!, ...(route.healthPath && route.healthPath !== route.mcpPath ? [route.healthPath] : [])];
     lines.push(`http-request set-var(txn.deny) str(404) if !{ var(txn.deny) -m found } !{ path ${paths.join(" ")} }`);
-    // The health path is served without authentication, rate-limited per address like the rest.
-    if (route.healthPath && route.healthPath !== route.mcpPath) lines.push(`acl is_health path ${route.healthPath}`);
   }
-  const health = route.kind === "mcp" && route.healthPath && route.healthPath !== route.mcpPath;
+  // The health path is served without authentication, rate-limited per address like the rest.
+  const health = route.healthPath !== undefined && route.healthPath !== route.mcpPath;
+  if (health) lines.push(`acl is_health path ${route.healthPath}`);
   const auth = authRules(route, target.confDir);
   lines.push(...(health ? auth.map((l) => (l.startsWith("http-request set-var(txn.deny)") ? `${l} !is_health` : l)) : auth));
   lines.push(

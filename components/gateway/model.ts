@@ -113,6 +113,8 @@ export function gatewayModel(c: PlatformConfig): GatewayModel {
         service: MONITOR_ALIAS,
         listenPort: port,
         kind: "http",
+        // Its liveness, answered without credentials as each MCP server's is (the runbook's health check).
+        healthPath: "/health",
         peers: [`${MONITOR_ALIAS}:${m.port}`],
         rateLimitPerMinute: m.rateLimitPerMinute,
         rateLimitBurst: m.rateLimitBurst,

@@ -5,6 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { ServiceEndpoint } from "./endpoints";
+import { classify, type FailureKind } from "./errors";
 
 export type { ServiceEndpoint } from "./endpoints";
 export { endpointsFromOutputs, parseEndpoints } from "./endpoints";
@@ -13,6 +14,8 @@ export interface StepResult {
   ok: boolean;
   // HTTP status, tool count or the error, for the table.
   detail: string;
+  // Why it failed, when it did: refused, dns, tls, timeout, http, not-mcp...
+  kind?: FailureKind;
 }
 
 export interface ServiceResult {
@@ -31,6 +34,16 @@ export interface VerifyOptions {
   // Bound on each request.
   attemptTimeoutMs: number;
   retryDelayMs: number;
+  // Called as each check completes (health, then MCP), for output that shows progress.
+  onCheck?: (event: CheckEvent) => void;
+}
+
+export interface CheckEvent {
+  service: string;
+  check: "health" | "MCP";
+  result: StepResult;
+  attempt: number;
+  elapsedMs: number;
 }
 
 export const DEFAULT_OPTIONS: VerifyOptions = { deadlineMs: 120_000, attemptTimeoutMs: 10_000, retryDelayMs: 2_000 };
@@ -53,9 +66,10 @@ export async function checkHealth(url: string, timeoutMs: number): Promise<StepR
   try {
     const res = await gatewayFetch(verifyCa())(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
-    return { ok: res.ok, detail: `HTTP ${res.status}` };
+    return res.ok ? { ok: true, detail: `HTTP ${res.status}` } : { ok: false, detail: `HTTP ${res.status}`, kind: "http" };
   } catch (e) {
-    return { ok: false, detail: message(e) };
+    const f = classify(e, url);
+    return { ok: false, detail: f.kind === "timeout" && !/after \d+ ms/.test(f.detail) ? `timed out after ${timeoutMs} ms` : f.detail, kind: f.kind };
   }
 }
 
@@ -81,24 +95,29 @@ export async function checkMcp(url: string, timeoutMs: number, token?: string): 
     const names = tools.map((t) => t.name);
     return { ok: true, detail: `${names.length} tool${names.length === 1 ? "" : "s"}`, tools: names };
   } catch (e) {
-    return { ok: false, detail: message(e), tools: [] };
+    const f = classify(e, url);
+    return { ok: false, detail: f.detail, kind: f.kind, tools: [] };
   } finally {
     await withTimeout(transport.terminateSession(), 2_000, "session end").catch(() => undefined);
     await client.close().catch(() => undefined);
   }
 }
 
-async function attempt(ep: ServiceEndpoint, timeoutMs: number): Promise<Omit<ServiceResult, "attempts">> {
+async function attempt(ep: ServiceEndpoint, timeoutMs: number, n = 1, onCheck?: VerifyOptions["onCheck"]): Promise<Omit<ServiceResult, "attempts">> {
   const started = performance.now();
+  const report = (check: CheckEvent["check"], result: StepResult) =>
+    onCheck?.({ service: ep.name, check, result, attempt: n, elapsedMs: Math.round(performance.now() - started) });
   const health = await checkHealth(ep.healthUrl, timeoutMs);
+  report("health", health);
   const mcp = ep.mcpUrl ? await checkMcp(ep.mcpUrl, timeoutMs, verifyTokens()[ep.name]) : undefined;
+  if (mcp) report("MCP", mcp);
   return { name: ep.name, health, mcp, latencyMs: Math.round(performance.now() - started), ok: health.ok && (mcp?.ok ?? true) };
 }
 
 export async function verifyService(ep: ServiceEndpoint, opts: VerifyOptions = DEFAULT_OPTIONS): Promise<ServiceResult> {
   const deadline = Date.now() + opts.deadlineMs;
   for (let attempts = 1; ; attempts++) {
-    const result = await attempt(ep, opts.attemptTimeoutMs);
+    const result = await attempt(ep, opts.attemptTimeoutMs, attempts, opts.onCheck);
     if (result.ok || Date.now() + opts.retryDelayMs >= deadline) return { ...result, attempts };
     await new Promise((r) => setTimeout(r, opts.retryDelayMs));
   }

@@ -2,12 +2,24 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { pinnedConfig } from "../../components/pin";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const STACKS = ["dev", "prod"] as const;
 
-// `mcp-platform:key` -> string; structured values as JSON, as `pulumi up` passes them.
-export function stackConfig(stack: string): Record<string, string> {
+// Prod is deployed after `npm run pin` has written a digest next to each tag (the stack file ships with
+// tags: no digest of the user's builds can be known here). No registry is reachable in the tests, so
+// they pin with this stand-in.
+export const STAND_IN_DIGEST = `sha256:${"0".repeat(64)}`;
+
+// `mcp-platform:key` -> string; structured values as JSON, as `pulumi up` passes them. Prod as deployed:
+// pinned (pass pinned: false for the file as committed).
+export function stackConfig(stack: string, opts: { pinned?: boolean } = {}): Record<string, string> {
+  const raw = committedConfig(stack);
+  return (opts.pinned ?? stack === "prod") ? pinnedConfig(raw, () => STAND_IN_DIGEST) : raw;
+}
+
+function committedConfig(stack: string): Record<string, string> {
   const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(doc.config ?? {})) {

@@ -1,32 +1,16 @@
-// The generated parts of docs/policy-pack.md: the table of rules (from each rule's metadata and the dev and
-// prod configs) and the coverage table (from the installed provider's type definitions and
-// policies/coverage.ts). test/policies/policy-doc.test.ts keeps the document equal to them; after changing a
-// rule, its config or the coverage, regenerate with:  npx tsx test/policies/policy-doc.ts
+// The generated parts of docs/policy-pack.md: the coverage tables, from the installed provider's type
+// definitions and policies/coverage.ts (the rule table is docs/reference/policies.md, `npm run docs`).
+// test/policies/policy-doc.test.ts keeps the document equal to them; after changing the coverage or
+// upgrading the provider, regenerate with:  npx tsx test/policies/policy-doc.ts
 import * as fs from "fs";
 import * as path from "path";
 import { COVERAGE } from "../../policies/coverage";
-import { benchmarkOf } from "../../policies/lib/meta";
-import { policies } from "../../policies/policies";
 import { ROOT } from "../harness/stack-files";
-import { packConfig } from "./program";
 import { providerInputFields } from "./provider-types";
 
 export const DOC = path.join(ROOT, "docs", "policy-pack.md");
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-
-function level(env: "dev" | "prod", name: string): string {
-  const c = packConfig(env);
-  const x = c[name];
-  return (typeof x === "string" ? x : x?.enforcementLevel) ?? (typeof c.all === "string" ? c.all : "mandatory");
-}
-
-export function ruleTable(): string {
-  const rows = policies.map(
-    (p) => `| \`${p.name}\`: ${cell(p.description)} | ${p.severity} | ${cell(benchmarkOf(p))} | ${level("dev", p.name)} / ${level("prod", p.name)} | ${cell(p.remediationSteps)} |`,
-  );
-  return ["| rule | severity | benchmark item | dev / prod | how to fix |", "|---|---|---|---|---|", ...rows].join("\n");
-}
 
 export function coverageTable(kind: "Container" | "Service"): string {
   const rows = providerInputFields()
@@ -40,7 +24,6 @@ export function coverageTable(kind: "Container" | "Service"): string {
 }
 
 export const GENERATED: Record<string, () => string> = {
-  rules: ruleTable,
   "coverage-container": () => coverageTable("Container"),
   "coverage-service": () => coverageTable("Service"),
 };

@@ -1,4 +1,4 @@
-// The README's set-up command (`npm run deploy:dev`), and a real `pulumi preview` where Pulumi and Docker exist.
+// A real `pulumi preview` where Pulumi and Docker exist (npm run deploy itself: test/components/operate/pulumi.test.ts).
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -8,44 +8,6 @@ import { fixtureSourceRoot } from "../harness/program";
 import { ROOT } from "../harness/stack-files";
 
 const has = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
-
-describe("npm run deploy:dev", () => {
-  // A recording stand-in for the pulumi CLI: this checks the command sequence the script runs, not Pulumi.
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
-  const log = path.join(bin, "calls.log");
-  fs.writeFileSync(
-    path.join(bin, "pulumi"),
-    `#!/bin/sh\nstdin=""\nif [ "$1 $2" = "config set" ] && [ "$#" -eq 4 ]; then stdin=" <$(cat)>"; fi\necho "$PULUMI_BACKEND_URL | $*$stdin" >> "${log}"\n`,
-    { mode: 0o755 },
-  );
-  const keys = path.join(bin, "gcp-oauth.keys.json");
-  fs.writeFileSync(keys, '{"installed":{}}');
-
-  it("uses a local file backend, selects or creates dev, stores the secrets from the environment, then deploys", () => {
-    execFileSync("npm", ["run", "--silent", "deploy:dev"], {
-      cwd: ROOT,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, OPENAI_API_KEY: "sk-test", GMAIL_OAUTH_KEYS_FILE: keys },
-      stdio: "pipe",
-    });
-    const calls = fs.readFileSync(log, "utf8").trim().split("\n");
-    const backend = `file://${ROOT}/.pulumi-state`;
-    expect(calls).toEqual([
-      `${backend} | stack select --create dev`,
-      `${backend} | config set --secret openaiApiKey sk-test`,
-      `${backend} | config set --secret gmailOauthKeys <{"installed":{}}>`,
-      `${backend} | up --stack dev --yes`,
-    ]);
-  });
-
-  it("skips the secrets it is not given (they are already in the stack after the first run)", () => {
-    fs.rmSync(log, { force: true });
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-    delete env.OPENAI_API_KEY;
-    delete env.GMAIL_OAUTH_KEYS_FILE;
-    execFileSync("npm", ["run", "--silent", "deploy:dev"], { cwd: ROOT, env, stdio: "pipe" });
-    expect(fs.readFileSync(log, "utf8").trim().split("\n").map((l) => l.split(" | ")[1])).toEqual(["stack select --create dev", "up --stack dev --yes"]);
-  });
-});
 
 describe("pulumi preview of the dev stack against a real Docker engine", () => {
   const pulumi = has("pulumi", ["version"]);

@@ -80,10 +80,9 @@ describe("shared container defaults", () => {
 
   it("mounts each directory of files from the init's volume, read-only, and uploads nothing itself", () => {
     const s = spec({ files: [{ path: "/app/config/keys.json", content: "{}", secret: true }] });
-    const a = containerArgs(s, platform, 1, { filesVolumes: ["files-0"], gate: "init-id" });
+    const a = containerArgs(s, platform, 1, { filesVolumes: ["files-0"] });
     expect(a.mounts).toEqual([{ type: "volume", source: "files-0", target: "/app/config", readOnly: true }]);
     expect(a.uploads).toBeUndefined();
-    expect(a.labels).toContainEqual({ label: "dev.mcp-platform.init", value: "init-id" });
     expect(() => containerArgs(s, platform)).toThrow(/files volumes/);
   });
 

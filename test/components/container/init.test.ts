@@ -76,6 +76,8 @@ describe("the init container", () => {
     const spec = workloadSpec({ volumes: [{ volume: "d", volumeName: "mcp-dev-data", path: "/app/data", readOnly: false }] });
     const a = initArgs(spec, platform, [], "#!/bin/sh\n")!;
     expect(a.envs).toEqual(["INIT_OWNER=1000:1000", "INIT_CHOWN=/app/data"]);
+    // Only the script: Docker's provider refuses an empty upload, so there is no manifest without files.
+    expect((a.uploads as { file: string }[]).map((u) => u.file)).toEqual(["/mcp-platform/init.sh"]);
     expect(a.mounts).toEqual([{ type: "volume", source: "mcp-dev-data", target: "/app/data" }]);
   });
 });

@@ -217,6 +217,8 @@ describe("apiKey mode", () => {
     const r = await tlsRequest(port["health-monitor"]!, ca, { path: "/api/health/overall", headers: { authorization: `Basic ${basic}` } });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ replica: "health-monitor-1" });
+    // Its liveness alone needs no credentials, as each MCP server's /health.
+    expect((await tlsRequest(port["health-monitor"]!, ca, { path: "/health" })).status).toBe(200);
   });
 });
 
