@@ -75,20 +75,29 @@ function source(content: string): SecretLintSourceCode {
   };
 }
 
+// Each rule is created once, reporting into whichever list is being filled: a scan is then one pass of
+// each rule's patterns over the text.
+let reports: CredentialFinding[] = [];
+const HANDLERS = SCANNERS.map((rule) => {
+  const context: SecretLintRuleContext = {
+    sharedOptions: {},
+    createTranslator: (messages) => (messageId, props) => ({ messageId: String(messageId), data: props, message: messages[messageId as string]?.en(props) ?? String(messageId) }),
+    report: () => reports.push({ kind: KINDS[rule.meta.id] ?? `a credential (${rule.meta.id})`, by: rule.meta.id }),
+    ignore: () => undefined,
+  };
+  return rule.create(context, RULE_OPTIONS[rule.meta.id] ?? {});
+});
+
 function secretlintFindings(text: string): CredentialFinding[] {
-  const out: CredentialFinding[] = [];
   const src = source(text);
-  for (const rule of SCANNERS) {
-    const context: SecretLintRuleContext = {
-      sharedOptions: {},
-      createTranslator: (messages) => (messageId, props) => ({ messageId: String(messageId), data: props, message: messages[messageId as string]?.en(props) ?? String(messageId) }),
-      report: () => out.push({ kind: KINDS[rule.meta.id] ?? `a credential (${rule.meta.id})`, by: rule.meta.id }),
-      ignore: () => undefined,
-    };
-    const handler = rule.create(context, RULE_OPTIONS[rule.meta.id] ?? {});
+  const out: CredentialFinding[] = [];
+  reports = out;
+  try {
     // Every text scanner of the preset is synchronous; a promise here would be a PKCS#12 file check, which
     // needs a file on disk and never applies to a value.
-    void handler.file?.(src);
+    for (const handler of HANDLERS) void handler.file?.(src);
+  } finally {
+    reports = [];
   }
   return out;
 }
