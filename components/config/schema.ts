@@ -3,6 +3,7 @@
 // but only this schema applies them: Pulumi.yaml defaults are not applied under the test mocks.
 import { z } from "zod";
 import { cronProblem, describeMinutes, longestGapMinutes } from "../backup/schedule";
+import { PROBE_PROTOCOL_VERSIONS } from "../health-monitor/app/src/config";
 import { neo4jMemory } from "../neo4j/memory";
 
 export const PROJECT = "mcp-platform";
@@ -201,20 +202,47 @@ export const neo4jSchema = z.strictObject({
   user: z.string().regex(/^\d+(:\d+)?$/).default("7474:7474"),
 });
 
+// The platform's own health monitor (components/health-monitor/app), built from this repository unless
+// image (a registry reference, pinned by digest in prod) or build (another directory) says otherwise.
+export const HEALTH_MONITOR_PROTOCOL_VERSIONS = PROBE_PROTOCOL_VERSIONS;
 export const healthMonitorSchema = z
   .strictObject({
     enabled: bool(true),
     ...imageSource,
     port: port().default(8083),
     publishedPort: port().default(8083),
-    // The monitor uses this as the seconds field of a cron expression: 1-59 only.
+    // Seconds between two probes of a target (the monitor schedules them itself: any value up to an hour).
     intervalSeconds: numeric(
       z
-        .number({ error: "must be a whole number of seconds from 1 to 59" })
-        .int({ error: "must be a whole number of seconds from 1 to 59" })
-        .min(1, { error: "must be a whole number of seconds from 1 to 59" })
-        .max(59, { error: "must be a whole number of seconds from 1 to 59 (the monitor puts it in a cron seconds field)" }),
+        .number({ error: "must be a whole number of seconds from 1 to 3600" })
+        .int({ error: "must be a whole number of seconds from 1 to 3600" })
+        .min(1, { error: "must be a whole number of seconds from 1 to 3600" })
+        .max(3600, { error: "must be a whole number of seconds from 1 to 3600" }),
     ).default(30),
+    // Bound on each request of a probe; a slower answer is a failed check.
+    probeTimeoutSeconds: positiveInt().default(10),
+    // MCP revisions each server is probed with (initialize + tools/list per revision).
+    mcpProtocolVersions: z
+      .array(z.enum(HEALTH_MONITOR_PROTOCOL_VERSIONS, { error: `must be one of ${HEALTH_MONITOR_PROTOCOL_VERSIONS.join(", ")} (the revisions the monitor's MCP SDK speaks over Streamable HTTP)` }))
+      .min(1, { error: "must name at least one MCP protocol revision, e.g. [\"2025-11-25\"]" })
+      .default(["2025-11-25", "2025-03-26"]),
+    // Probes the error rate (alerts.errorRate) is taken over.
+    errorRateWindow: positiveInt().pipe(z.number().min(2, { error: "must be at least 2" })).default(20),
+    // Checks kept per target, on the monitor's volume.
+    historyPerTarget: positiveInt().pipe(z.number().max(10000, { error: "must be at most 10000" })).default(500),
+    // Secret config key holding the webhook URL alerts are posted to (Slack-compatible JSON).
+    alertWebhookKey: secretKeyName.optional(),
+    // A firing alert is sent again this often while it stays open.
+    alertResendMinutes: positiveInt().default(60),
+    // Secret config key holding the bearer token the monitor presents when it probes through the gateway.
+    gatewayTokenKey: secretKeyName.optional(),
+    // Memory and CPU per container, from the host's cgroup files mounted read-only (host mode only).
+    resources: z
+      .strictObject({
+        enabled: bool(true),
+        cgroupRoot: z.string().regex(/^\/[^\s:]*$/, { error: "must be an absolute host path, e.g. /sys/fs/cgroup" }).default("/sys/fs/cgroup"),
+      })
+      .default({ enabled: true, cgroupRoot: "/sys/fs/cgroup" }),
     nodeEnv: z.string().default("production"),
     command,
     rateLimitPerMinute: positiveInt().default(500),
@@ -227,7 +255,9 @@ export const healthMonitorSchema = z
     ...hardening,
     env: envMap.default({}),
   })
-  .superRefine(oneImageSource);
+  .superRefine((m, ctx) => {
+    if (m.image && m.build) ctx.addIssue({ code: "custom", path: ["image"], message: "set at most one of image (a registry reference) or build.context; leave both out for the monitor built from this repository" });
+  });
 
 // The HAProxy gateway in front of every published service (components/gateway).
 // An image reference pinned to a version tag or a digest: the gateway's behaviour depends on its HAProxy line.
@@ -531,8 +561,7 @@ export const platformObject = z
       .default(PRESET_NAMES),
     services: z.record(serviceName, mcpServerSchema, { error: "must be a map of MCP server name to settings" }).default({}),
     dataServices: z.record(serviceName, dataServiceSchema).default({}),
-    healthMonitor: z
-      .preprocess((v) => (v === undefined ? { build: { context: "health-monitor" } } : isPlainObject(v) && !("image" in v) && !("build" in v) ? { build: { context: "health-monitor" }, ...v } : v), healthMonitorSchema),
+    healthMonitor: healthMonitorSchema.default(healthMonitorSchema.parse({})),
     alerts: alertsSchema.default(alertsSchema.parse({})),
     backup: backupSchema.default(backupSchema.parse({})),
     gateway: gatewaySchema.default(gatewaySchema.parse({})),
@@ -715,6 +744,8 @@ export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: str
   if (c.firewall.enabled && c.firewall.sshPrivateKey && c.dockerHost.startsWith("ssh://"))
     out.push({ key: c.firewall.sshPrivateKey, neededBy: "firewall.sshPrivateKey", fromFile: "~/.ssh/id_ed25519" });
   if (c.backup.enabled && c.backup.encryptionKey) out.push({ key: c.backup.encryptionKey, neededBy: "backup.encryptionKey" });
+  if (c.healthMonitor.enabled && c.healthMonitor.alertWebhookKey) out.push({ key: c.healthMonitor.alertWebhookKey, neededBy: "healthMonitor.alertWebhookKey" });
+  if (c.healthMonitor.enabled && c.healthMonitor.gatewayTokenKey) out.push({ key: c.healthMonitor.gatewayTokenKey, neededBy: "healthMonitor.gatewayTokenKey" });
   if (publishedPortClaims(c).length > 0) {
     const t = c.gateway.tls;
     if (t.certificate) out.push({ key: t.certificate, neededBy: "gateway.tls.certificate", fromFile: "cert.pem" });

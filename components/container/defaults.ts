@@ -58,6 +58,13 @@ export function goDuration(seconds: number): string {
   return `${s}s`;
 }
 
+// CPUs as the provider reads them back from Docker's NanoCpus: a whole number keeps one decimal ("1.0"),
+// a fraction has no trailing zeros ("0.5"). Written as "1", every later `pulumi up` replaced the container.
+export function dockerCpus(cpus: number): string {
+  if (!(cpus > 0)) throw new RangeError(`cpus must be positive, got ${cpus}`);
+  return Number.isInteger(cpus) ? cpus.toFixed(1) : String(Number(cpus.toFixed(9)));
+}
+
 // While a container starts, Docker probes it every 2 s instead of every interval, so a dependent and the
 // next replica start as soon as it is healthy. Engines before API 1.44 refuse the setting: left out there.
 export const HEALTH_START_INTERVAL_SECONDS = 2;
@@ -111,7 +118,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     memory: spec.memoryMb,
     memoryReservation: spec.memoryReservationMb,
     memorySwap: spec.memoryMb,
-    cpus: String(spec.cpus),
+    cpus: dockerCpus(spec.cpus),
     logDriver: "json-file",
     logOpts: logOptions(platform.logging),
     healthcheck: dockerHealthcheck(spec.healthcheck, platform.engine),
@@ -129,6 +136,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     tmpfs: spec.readOnlyRootFilesystem || spec.tmpfs.length ? tmpfsMounts(spec.tmpfs) : undefined,
     mounts: [
       ...spec.volumes.map((v) => ({ type: "volume", source: v.volumeName, target: v.path, readOnly: v.readOnly })),
+      ...(spec.hostMounts ?? []).map((h) => ({ type: "bind", source: h.hostPath, target: h.path, readOnly: true })),
       // Its files, written by the init into a volume per directory, owned by the service's user (0400 for
       // secrets: with every capability dropped, even root in the container cannot read past them).
       ...plan.map((d) => ({ type: "volume", source: init!.filesVolumes[d.index]!, target: d.dir, readOnly: true })),

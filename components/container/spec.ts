@@ -32,6 +32,14 @@ export interface VolumeMountSpec {
   driver?: VolumeDriver;
 }
 
+// A host path bind-mounted read-only, with the reason the service needs it (the policy pack holds each
+// one to a declared exception).
+export interface HostMountSpec {
+  hostPath: string;
+  path: string;
+  reason: string;
+}
+
 export interface VolumeDriver {
   name: string;
   options: Record<string, string>;
@@ -76,6 +84,8 @@ export interface WorkloadSpec {
   secretEnv: Record<string, pulumi.Output<string>>;
   files: FileSpec[];
   volumes: VolumeMountSpec[];
+  // Always read-only.
+  hostMounts?: HostMountSpec[];
   readOnlyRootFilesystem: boolean;
   tmpfs: string[];
   // Capabilities added after dropping ALL; each with the reason it is needed.

@@ -147,6 +147,7 @@ export function serviceArgs(
             readOnly: v.readOnly,
             volumeOptions: v.driver ? { driverName: v.driver.name, driverOptions: v.driver.options } : undefined,
           })),
+          ...(spec.hostMounts ?? []).map((h) => ({ type: "bind", source: h.hostPath, target: h.path, readOnly: true })),
           ...(spec.readOnlyRootFilesystem || spec.tmpfs.length
             ? spec.tmpfs.map((t) => ({ type: "tmpfs", target: t, tmpfsOptions: { sizeBytes: bytes(64), mode: 0o1777 } }))
             : []),

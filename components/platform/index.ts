@@ -10,11 +10,16 @@ import type { EngineFeatures } from "../container/engine";
 import { DataService } from "../data-service";
 import { Gateway } from "../gateway";
 import { gatewayHost, routeScheme } from "../gateway/model";
+import { GATEWAY_ALIAS } from "../gateway/spec";
 import { Firewall } from "../firewall";
 import { firewallPlan } from "../firewall/rules";
+import { STATUS_FILE } from "../backup/spec";
+import { stateVolume } from "../container/volume";
 import { HealthMonitor } from "../health-monitor";
+import { replicaTargetName } from "../health-monitor/targets";
 import { McpServer } from "../mcp-server";
 import { Neo4j } from "../neo4j";
+import { BOLT_PORT, NEO4J_ALIAS } from "../neo4j/spec";
 import { Networks } from "../network";
 import { Verification } from "../verify";
 import { endpointsFromOutputs } from "../verify/endpoints";
@@ -132,38 +137,12 @@ export class Platform extends pulumi.ComponentResource {
       };
     }
 
+    // The monitor's history volume, before the backups so that they cover it.
     const m = c.healthMonitor;
-    if (m.enabled) {
-      this.healthMonitor = new HealthMonitor(
-        "health-monitor",
-        {
-          config: m,
-          platform,
-          resolveContext,
-          frontendNetwork: frontend,
-          services: c.services,
-          alerts: c.alerts,
-          dependsOn: Object.values(this.mcpServers).flatMap((s) => s.resources),
-        },
-        child,
-      );
-      this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
-      this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
-    }
-
-    // The only workload that publishes host ports: every MCP server's and the monitor's.
-    if (publishedPortClaims(c).length > 0)
-      this.gateway = new Gateway(
-        "gateway",
-        {
-          config: c,
-          platform,
-          frontendNetwork: frontend,
-          secrets,
-          dependsOn: [...Object.values(this.mcpServers).flatMap((s) => s.resources), ...(this.healthMonitor?.resources ?? [])],
-        },
-        child,
-      );
+    const monitorData = m.enabled
+      ? stateVolume("health-monitor-data", { volumeName: `${prefix}-health-monitor-data`, labels: volumeLabels, protect: c.protectVolumes }, platform, child).name
+      : undefined;
+    if (monitorData) this.volumes["health-monitor-data"] = pulumi.output(monitorData);
 
     // Backups: every stateful volume read-only, Neo4j through its export; after the services, so the
     // volume map is complete.
@@ -186,6 +165,88 @@ export class Platform extends pulumi.ComponentResource {
         },
         child,
       );
+    }
+
+    // The only workload that publishes host ports: every MCP server's and the monitor's. Declared before
+    // the monitor, which probes through it with the keys and certificate it makes; it still starts only
+    // once the monitor is healthy (the monitor's resources arrive through a promise).
+    let monitorDeclared: (r: pulumi.Resource[]) => void = () => undefined;
+    const monitorResources = new Promise<pulumi.Resource[]>((resolve) => (monitorDeclared = resolve));
+    if (publishedPortClaims(c).length > 0)
+      this.gateway = new Gateway(
+        "gateway",
+        {
+          config: c,
+          platform,
+          frontendNetwork: frontend,
+          secrets,
+          dependsOn: [
+            ...Object.values(this.mcpServers).flatMap((s) => s.resources),
+            ...(m.enabled ? [monitorResources.then((rs) => rs[0]!)] : []),
+          ],
+        },
+        child,
+      );
+
+    if (m.enabled && monitorData) {
+      // Container ids (host mode) let the monitor find each container's cgroup for memory and CPU.
+      const containerIds: Record<string, pulumi.Input<string>> = {};
+      for (const [svc, server] of Object.entries(this.mcpServers))
+        server.containers.forEach((ctr, i) => (containerIds[replicaTargetName(svc, i + 1)] = ctr.id));
+      if (this.neo4j.containers[0]) containerIds.neo4j = this.neo4j.containers[0].id;
+      for (const [svc, ds] of Object.entries(this.dataServices)) if (ds.containers[0]) containerIds[svc] = ds.containers[0].id;
+      // Each apiKey route's first client key: the monitor calls the routes as a client does.
+      const gatewayKeys = Object.fromEntries(
+        Object.entries(this.gateway?.apiKeys ?? {})
+          .filter(([svc]) => svc in c.services)
+          .map(([svc, keys]) => [svc, Object.values(keys)[0]!]),
+      );
+      const secretOf = (key?: string) => (key ? secrets[key] : undefined);
+      this.healthMonitor = new HealthMonitor(
+        "health-monitor",
+        {
+          config: m,
+          platform,
+          resolveContext,
+          model: {
+            services: c.services,
+            dataServices: c.dataServices,
+            neo4j: { host: NEO4J_ALIAS, port: BOLT_PORT },
+            // Inside the frontend network the gateway is `gateway`; its certificate names gatewayHost.
+            gateway: this.gateway
+              ? {
+                  scheme: routeScheme(c),
+                  host: GATEWAY_ALIAS,
+                  healthPath: "/healthz",
+                  serverName: routeScheme(c) === "https" ? gatewayHost(c) : undefined,
+                  pinnedCertificate: Boolean(this.gateway.certificate),
+                  keyedRoutes: Object.keys(gatewayKeys),
+                }
+              : undefined,
+            alerts: c.alerts,
+            backup: this.backup ? { statusFile: STATUS_FILE, rpoMinutes: c.backup.rpoMinutes } : undefined,
+            cgroups: c.mode === "host" && m.resources.enabled,
+          },
+          containerIds,
+          frontendNetwork: frontend,
+          backendNetwork: backend,
+          dataVolume: monitorData,
+          backupVolume: this.backup?.backupVolume,
+          gatewayToken: secretOf(m.gatewayTokenKey),
+          gatewayKeys,
+          gatewayCa: this.gateway?.certificate,
+          webhookUrl: secretOf(m.alertWebhookKey),
+          dependsOn: [
+            ...this.neo4j.resources,
+            ...Object.values(this.dataServices).flatMap((d) => d.resources),
+            ...Object.values(this.mcpServers).flatMap((s) => s.resources),
+          ],
+        },
+        child,
+      );
+      monitorDeclared(this.healthMonitor.resources);
+      this.dashboardUrl = url(host, m.publishedPort, "/dashboard");
+      this.healthApiUrl = url(host, m.publishedPort, "/api/health/overall");
     }
 
     // Docker's published ports bypass host firewalls such as ufw: the allowlist goes in DOCKER-USER on the

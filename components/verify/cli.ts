@@ -74,7 +74,8 @@ export function parseArgs(argv: string[]): CliArgs {
 function stackOutputs(stack: string): unknown {
   let text: string;
   try {
-    text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    // --show-secrets: the gateway's API keys are secret outputs, and the checks call each route with one.
+    text = execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     if (err.code === "ENOENT") throw new UsageError("the Pulumi CLI is not installed (https://www.pulumi.com/docs/install/); or pass --outputs-file");
@@ -117,6 +118,22 @@ function endpointList(value: unknown, what: string): ServiceEndpoint[] {
   }
 }
 
+// The stack's own outputs say how to call its routes: each route's first API key (apiKeys, a secret
+// output) and the certificate the gateway presents (gatewayCertificate, to trust a self-signed one).
+// What the environment already sets wins (the per-deploy verification sets both).
+export function useGatewayCredentials(outputs: unknown, env: NodeJS.ProcessEnv = process.env): void {
+  const o = (typeof outputs === "object" && outputs !== null ? outputs : {}) as { apiKeys?: unknown; gatewayCertificate?: unknown };
+  if (!env.MCP_PLATFORM_VERIFY_TOKENS && typeof o.apiKeys === "object" && o.apiKeys !== null) {
+    const tokens: Record<string, string> = {};
+    for (const [service, keys] of Object.entries(o.apiKeys as Record<string, unknown>)) {
+      const first = typeof keys === "object" && keys !== null ? Object.values(keys)[0] : undefined;
+      if (typeof first === "string") tokens[service] = first;
+    }
+    if (Object.keys(tokens).length) env.MCP_PLATFORM_VERIFY_TOKENS = JSON.stringify(tokens);
+  }
+  if (!env.MCP_PLATFORM_VERIFY_CA && typeof o.gatewayCertificate === "string") env.MCP_PLATFORM_VERIFY_CA = o.gatewayCertificate;
+}
+
 export function endpointsFor(args: CliArgs): ServiceEndpoint[] {
   let endpoints: ServiceEndpoint[];
   if (args.endpoints !== undefined) endpoints = endpointList(parseJson(args.endpoints, "--endpoints"), "--endpoints");
@@ -132,6 +149,7 @@ export function endpointsFor(args: CliArgs): ServiceEndpoint[] {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    useGatewayCredentials(outputs);
   }
   if (endpoints.length === 0) throw new UsageError("nothing to check: the endpoint list is empty");
   return endpoints;

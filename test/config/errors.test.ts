@@ -41,7 +41,7 @@ describe("config errors come in one round", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "config-"));
     let found: string[] = [];
     try {
-      parseConfig({ ...FAKE_SECRETS, ...raw }, (k) => secretKeys.has(k), (p) => !p.endsWith("health-monitor"), dir);
+      parseConfig({ ...FAKE_SECRETS, ...raw }, (k) => secretKeys.has(k), (p) => !p.endsWith("rag-mcp"), dir);
     } catch (e) {
       found = (e as ConfigError).problems;
     } finally {
@@ -51,7 +51,7 @@ describe("config errors come in one round", () => {
     expect(found).toContain('mcp-platform:services.graphiti.memoryMb must be a positive integer (got "lots")');
     expect(found.find((p) => p.startsWith("mcp-platform:backupKey"))).toMatch(/is a required secret \(for backup\.encryptionKey\)/);
     expect(found.find((p) => p.startsWith("mcp-platform:services.rag.publishedPort"))).toMatch(/already used by services\.gmail\.publishedPort/);
-    expect(found.find((p) => p.startsWith("mcp-platform:healthMonitor.build.context"))).toMatch(/does not exist/);
+    expect(found.find((p) => p.startsWith("mcp-platform:services.rag.build.context"))).toMatch(/does not exist/);
     expect(found).toHaveLength(5);
   });
 

@@ -153,10 +153,13 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
 
   it("gives the health monitor its targets, derived from the MCP servers, as a config file", () => {
     const [monitor] = replicasOf(ev(), "health-monitor");
-    const [config] = filesOf(ev(), "health-monitor");
-    expect(config!.path).toBe("/app/config/monitor.json");
-    const file = JSON.parse(config!.content) as { targets: { url: string }[]; alertThresholds: Inputs };
-    expect(file.targets.map((t) => t.url)).toEqual(["http://gmail:8080/health", "http://graphiti:8000/health", "http://rag:8082/health"]);
+    const config = filesOf(ev(), "health-monitor").find((f) => f.path === "/app/config/monitor.json")!;
+    const file = JSON.parse(config.content) as { targets: { name: string; checks: { url?: string }[] }[]; alertThresholds: Inputs };
+    expect(file.targets.filter((t) => /^(gmail|graphiti|rag)-1$/.test(t.name)).map((t) => t.checks[0]!.url)).toEqual([
+      "http://gmail-1:8080/health",
+      "http://graphiti-1:8000/health",
+      "http://rag-1:8082/health",
+    ]);
     expect(file.alertThresholds.response_time).toBe(5000);
     expect(reveal(monitor!.inputs.envs)).toEqual(expect.arrayContaining(["HEALTH_CHECK_INTERVAL=30", "PORT=8083", "NODE_ENV=production"]));
   });
@@ -168,7 +171,7 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
     expect(o.dashboardUrl).toMatch(/:8083\/dashboard$/);
     expect(o.healthApiUrl).toMatch(/:8083\/api\/health\/overall$/);
     expect(Object.keys(o.networks).sort()).toEqual(["backend", "frontend"]);
-    expect(Object.keys(o.volumes).sort()).toEqual(["gmail-data", "neo4j-data", "neo4j-logs", "rag-data"]);
+    expect(Object.keys(o.volumes).sort()).toEqual(["gmail-data", "health-monitor-data", "neo4j-data", "neo4j-logs", "rag-data"]);
   });
 
   it("parents every resource under a component with an mcp-platform type token", () => {

@@ -31,9 +31,10 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
   });
 
   it("does not protect volumes", () => {
-    // Four stateful volumes and the backup volume; the rest hold files the inits write (not state).
+    // Four stateful volumes, the health monitor's history and the backup volume; the rest hold files the
+    // inits write (not state).
     const state = ev.byType(VOLUME).filter((v) => !JSON.stringify(v.inputs.labels ?? []).includes("dev.mcp-platform.files"));
-    expect(state).toHaveLength(5);
+    expect(state).toHaveLength(6);
   });
 
   it("leaves the firewall off (ports on loopback) but verifies every deploy", () => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { containerArgs, dockerHealthcheck, envEntries, goDuration, logOptions } from "../../../components/container/defaults";
+import { containerArgs, dockerCpus, dockerHealthcheck, envEntries, goDuration, logOptions } from "../../../components/container/defaults";
 import { healthcheck } from "../../../components/container/spec";
 import { replicaName } from "../../../components/container/workload";
 import { platformDefaults, workloadSpec } from "../../harness/fixtures";
@@ -26,6 +26,11 @@ describe("shared container defaults", () => {
     expect([args.restart, args.maxRetryCount, args.wait]).toEqual(["unless-stopped", undefined, true]);
     const onFailure = containerArgs(spec(), { ...platform, restart: { policy: "on-failure", maxRetries: 5 } });
     expect([onFailure.restart, onFailure.maxRetryCount]).toEqual(["on-failure", 5]);
+  });
+
+  it("writes CPUs as the provider reads them back from Docker, so a second up sees no change", () => {
+    expect([1, 2, 0.5, 0.25, 1.5, 0.1].map(dockerCpus)).toEqual(["1.0", "2.0", "0.5", "0.25", "1.5", "0.1"]);
+    expect(() => dockerCpus(0)).toThrow(RangeError);
   });
 
   it("writes healthcheck durations as Docker reads them back, so a second up sees no change", () => {

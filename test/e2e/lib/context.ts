@@ -1,0 +1,68 @@
+// What every end-to-end test file uses: the suite's context (or why it cannot run), the engine, the
+// containers of a stack as Docker reports them, and the figures the benchmark reads.
+import * as fs from "fs";
+import * as path from "path";
+import { inject, type TestContext } from "vitest";
+import type { E2EContext } from "../setup";
+import { skipOrFail } from "../../harness/tools";
+import { engine, type Engine } from "./engine";
+import { E2E_DIR, type Toolchain } from "./toolchain";
+
+export interface Ready extends Required<Omit<E2EContext, "unavailable">> {
+  engine: Engine;
+  toolchain: Toolchain;
+}
+
+// The suite's context; skips the test (fails it under CI) where the toolchain is missing.
+export function ready(ctx: TestContext): Ready {
+  const c = inject("e2e");
+  skipOrFail(ctx, c.unavailable);
+  return { ...(c as Required<Omit<E2EContext, "unavailable">>), engine: engine("e2e", c.engineHost!) };
+}
+
+export function tryReady(): Ready | undefined {
+  const c = inject("e2e");
+  return c.unavailable ? undefined : { ...(c as Required<Omit<E2EContext, "unavailable">>), engine: engine("e2e", c.engineHost!) };
+}
+
+// The subset of `docker inspect` the tests read.
+export interface Inspected {
+  Id: string;
+  Name: string;
+  RestartCount: number;
+  State: { Status: string; ExitCode: number; Health?: { Status: string }; StartedAt: string };
+  Config: { User: string; Labels: Record<string, string>; Env: string[]; Image: string; Healthcheck?: { Test: string[] } };
+  HostConfig: {
+    ReadonlyRootfs: boolean;
+    CapDrop: string[] | null;
+    CapAdd: string[] | null;
+    SecurityOpt: string[] | null;
+    Memory: number;
+    MemorySwap: number;
+    NanoCpus: number;
+    LogConfig: { Type: string; Config: Record<string, string> };
+    RestartPolicy: { Name: string; MaximumRetryCount: number };
+    Privileged: boolean;
+    NetworkMode: string;
+    PortBindings: Record<string, { HostIp: string; HostPort: string }[]> | null;
+    Init: boolean | null;
+  };
+  Mounts: { Type: string; Name?: string; Destination: string; RW: boolean }[];
+  NetworkSettings: { Networks: Record<string, { IPAddress: string; Aliases: string[] | null }> };
+}
+
+export async function inspectAll(e: Engine, filters: string[] = []): Promise<Inspected[]> {
+  const ids = (await e.docker(["ps", "-aq", ...filters.flatMap((f) => ["--filter", f])])).stdout.split("\n").filter(Boolean);
+  if (ids.length === 0) return [];
+  return JSON.parse((await e.docker(["inspect", ...ids])).stdout) as Inspected[];
+}
+
+export const label = (c: Inspected, key: string) => c.Config.Labels[key];
+
+// Figures for `npm run bench` (bench/README.md): the latest run's, by name.
+export function recordFigure(name: string, value: number, unit: string, note = ""): void {
+  const file = path.join(E2E_DIR, "figures.json");
+  const figures = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  figures[name] = { value, unit, note, at: new Date().toISOString() };
+  fs.writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+}

@@ -1,0 +1,105 @@
+// One Pulumi operation of the end-to-end suite, in a process of its own (the Pulumi runtime keeps global
+// state per process, and each operation must evaluate the program afresh). The program runs inline
+// through the Automation API, as the CLI would run index.ts: the nodejs language host built here (3.68)
+// cannot run a policy pack, and without one the CLI runs the pack through pulumi-analyzer-policy-nodejs.
+//   tsx driver.ts '{"op":"up","stack":"…","workDir":"…","policyConfig":"dev"}'
+// Prints progress, then one line `E2E-RESULT <json>`.
+import * as path from "path";
+import { LocalWorkspace, type EngineEvent } from "@pulumi/pulumi/automation";
+
+export interface DriverRequest {
+  op: "preview" | "up" | "destroy" | "refresh";
+  stack: string;
+  workDir: string;
+  // Run the policy pack with policies/config/<policyConfig>.json.
+  policyConfig?: string;
+  expectNoChanges?: boolean;
+  // Resource URNs to target (up/destroy).
+  target?: string[];
+}
+
+export interface PolicyFinding {
+  policy: string;
+  level: string;
+  message: string;
+  urn?: string;
+}
+
+export interface DriverResult {
+  ok: boolean;
+  error?: string;
+  // Operation -> count (create, update, replace, delete, same...).
+  changes: Record<string, number>;
+  // Steps that were not `same`, as "op type::name".
+  steps: string[];
+  policy: PolicyFinding[];
+  outputs: Record<string, { value: unknown; secret: boolean }>;
+  seconds: number;
+}
+
+const ROOT = path.resolve(__dirname, "../../..");
+
+// What the engine reported, kept also when the operation fails (a policy violation fails a preview).
+const policy: PolicyFinding[] = [];
+const steps: string[] = [];
+
+async function main(req: DriverRequest): Promise<DriverResult> {
+  const started = Date.now();
+  const program = async () => {
+    const exports = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
+    return { ...exports };
+  };
+  const stack = await LocalWorkspace.selectStack({ stackName: req.stack, projectName: "mcp-platform", program }, { workDir: req.workDir });
+  const onEvent = (e: EngineEvent) => {
+    if (e.policyEvent)
+      policy.push({ policy: e.policyEvent.policyName, level: e.policyEvent.enforcementLevel, message: e.policyEvent.message, urn: e.policyEvent.resourceUrn });
+    const m = e.resourcePreEvent?.metadata;
+    if (m && m.op !== "same") steps.push(`${m.op} ${m.type}::${m.urn.split("::").pop()}${m.diffs?.length ? ` (${m.diffs.join(",")})` : ""}`);
+  };
+  const packs = req.policyConfig
+    ? { policyPacks: [path.join(ROOT, "policies")], policyPackConfigs: [path.join(ROOT, "policies/config", `${req.policyConfig}.json`)] }
+    : {};
+  const onOutput = (s: string) => process.stdout.write(s);
+  const common = { onOutput, onEvent, color: "never" as const, target: req.target };
+  let changes: Record<string, number> = {};
+  switch (req.op) {
+    case "preview": {
+      const r = await stack.preview({ ...common, ...packs, expectNoChanges: req.expectNoChanges, diff: true });
+      changes = r.changeSummary as Record<string, number>;
+      break;
+    }
+    case "up": {
+      const r = await stack.up({ ...common, ...packs, expectNoChanges: req.expectNoChanges, diff: true });
+      changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
+      break;
+    }
+    case "destroy": {
+      const r = await stack.destroy({ onOutput, onEvent, color: "never", target: req.target });
+      changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
+      break;
+    }
+    case "refresh": {
+      const r = await stack.refresh({ onOutput, onEvent, color: "never" });
+      changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
+      break;
+    }
+  }
+  const outputs = req.op === "destroy" ? {} : await stack.outputs();
+  return { ok: true, changes, steps, policy, outputs, seconds: (Date.now() - started) / 1000 };
+}
+
+// An Automation API error carries the whole run's output; keep the CLI's own error lines.
+function briefly(message: string): string {
+  const cut = message.indexOf("\nUpdating (");
+  return (cut > 0 ? message.slice(0, cut) : message).slice(0, 6000);
+}
+
+if (require.main === module) {
+  const req = JSON.parse(process.argv[2] ?? "{}") as DriverRequest;
+  const started = Date.now();
+  // Exit only once the result is written: a pipe takes a large write in several pieces.
+  const finish = (r: DriverResult) => process.stdout.write(`\nE2E-RESULT ${JSON.stringify(r)}\n`, () => process.exit(0));
+  main(req)
+    .then(finish)
+    .catch((e: unknown) => finish({ ok: false, error: briefly((e as Error).message), changes: {}, steps, policy, outputs: {}, seconds: (Date.now() - started) / 1000 }));
+}
