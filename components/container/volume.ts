@@ -18,7 +18,8 @@ export function stateVolume(
   name: string,
   args: StateVolumeArgs,
   platform: Pick<PlatformDefaults, "mode">,
-  opts: { parent: pulumi.Resource },
+  // The provider is named when the parent does not carry it (a volume declared by the Platform itself).
+  opts: { parent: pulumi.Resource; provider?: pulumi.ProviderResource },
 ): { name: pulumi.Input<string>; resource?: docker.Volume } {
   if (platform.mode === "swarm") return { name: args.volumeName };
   const resource = new docker.Volume(
@@ -29,7 +30,7 @@ export function stateVolume(
       driver: args.driver?.name,
       driverOpts: args.driver?.options,
     },
-    { parent: opts.parent, protect: args.protect },
+    { parent: opts.parent, provider: opts.provider, protect: args.protect },
   );
   return { name: resource.name, resource };
 }

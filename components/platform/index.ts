@@ -140,7 +140,7 @@ export class Platform extends pulumi.ComponentResource {
     // The monitor's history volume, before the backups so that they cover it.
     const m = c.healthMonitor;
     const monitorData = m.enabled
-      ? stateVolume("health-monitor-data", { volumeName: `${prefix}-health-monitor-data`, labels: volumeLabels, protect: c.protectVolumes }, platform, child).name
+      ? stateVolume("health-monitor-data", { volumeName: `${prefix}-health-monitor-data`, labels: volumeLabels, protect: c.protectVolumes }, platform, { parent: this, provider }).name
       : undefined;
     if (monitorData) this.volumes["health-monitor-data"] = pulumi.output(monitorData);
 

@@ -5,9 +5,9 @@ import type { TestProject } from "vitest/node";
 import { cleanEngine, startEngine, stopEngine } from "./lib/engine";
 import { prepareImages, type PushedImages } from "./lib/images";
 import { startRegistry } from "./lib/registry";
-import { findToolchain, installPlugins, type Toolchain } from "./lib/toolchain";
+import { findToolchain, installPlugins, RUN, type Toolchain } from "./lib/toolchain";
 
-export const ENGINE = "e2e";
+
 
 export interface E2EContext {
   // Why the suite cannot run here; unset when it can.
@@ -33,14 +33,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   await installPlugins(found);
   const registry = await startRegistry();
-  const engine = await startEngine(ENGINE, { registryMirror: `http://${registry.address}` });
+  const engine = await startEngine(RUN, { registryMirror: `http://${registry.address}` });
   await cleanEngine(engine);
   const images = await prepareImages(engine, registry.address);
   process.stderr.write(`e2e: toolchain, registry, engine and images ready in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   project.provide("e2e", { toolchain: found, engineHost: engine.host, registry: registry.address, images });
   return async () => {
     await cleanEngine(engine).catch(() => undefined);
-    await stopEngine(ENGINE);
+    await stopEngine(RUN);
     await registry.stop();
   };
 }

@@ -15,6 +15,8 @@ export interface DeclaredResource {
   dependsOn: string[];
   // Top-level input -> names of the resources it was computed from.
   propertyDependencies: Record<string, string[]>;
+  // The provider reference it was registered with (`<urn>::<id>`); unset for the default provider.
+  provider?: string;
 }
 
 export interface Evaluation {
@@ -94,7 +96,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
         const autoname = opts.preview && args.type.startsWith("docker:") && args.inputs.name === undefined;
         const inputs = { ...(args.inputs as Record<string, unknown>), ...(autoname ? { name: `${args.name}-1a2b3c4` } : {}) };
         const deps = dependencies.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {} };
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty });
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider });
         // In a preview, what the provider computes is not known yet: the mocks return the inputs alone, and the
         // SDK reads every missing output as unknown, as the engine does.
         if (opts.preview) return { id: "", state: { ...inputs } };

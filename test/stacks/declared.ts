@@ -174,6 +174,12 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
     expect(Object.keys(o.volumes).sort()).toEqual(["gmail-data", "health-monitor-data", "neo4j-data", "neo4j-logs", "rag-data"]);
   });
 
+  it("declares every Docker resource through the stack's own provider (its dockerHost), never the default one", () => {
+    const docker = ev().resources.filter((r) => r.type.startsWith("docker:"));
+    expect(docker.length).toBeGreaterThan(10);
+    for (const r of docker) expect(r.provider ?? "(default provider)", `${r.type} ${r.name}`).toMatch(/pulumi:providers:docker::mcp-platform-docker::/);
+  });
+
   it("parents every resource under a component with an mcp-platform type token", () => {
     const components = ev().resources.filter((r) => r.type.startsWith("mcp-platform:"));
     for (const c of components) expect(c.type).toMatch(/^mcp-platform:[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);

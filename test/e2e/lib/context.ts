@@ -6,7 +6,7 @@ import { inject, type TestContext } from "vitest";
 import type { E2EContext } from "../setup";
 import { skipOrFail } from "../../harness/tools";
 import { engine, type Engine } from "./engine";
-import { E2E_DIR, type Toolchain } from "./toolchain";
+import { E2E_DIR, RUN, type Toolchain } from "./toolchain";
 
 export interface Ready extends Required<Omit<E2EContext, "unavailable">> {
   engine: Engine;
@@ -17,12 +17,12 @@ export interface Ready extends Required<Omit<E2EContext, "unavailable">> {
 export function ready(ctx: TestContext): Ready {
   const c = inject("e2e");
   skipOrFail(ctx, c.unavailable);
-  return { ...(c as Required<Omit<E2EContext, "unavailable">>), engine: engine("e2e", c.engineHost!) };
+  return { ...(c as Required<Omit<E2EContext, "unavailable">>), engine: engine(RUN, c.engineHost!) };
 }
 
 export function tryReady(): Ready | undefined {
   const c = inject("e2e");
-  return c.unavailable ? undefined : { ...(c as Required<Omit<E2EContext, "unavailable">>), engine: engine("e2e", c.engineHost!) };
+  return c.unavailable ? undefined : { ...(c as Required<Omit<E2EContext, "unavailable">>), engine: engine(RUN, c.engineHost!) };
 }
 
 // The subset of `docker inspect` the tests read.

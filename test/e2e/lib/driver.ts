@@ -16,6 +16,8 @@ export interface DriverRequest {
   expectNoChanges?: boolean;
   // Resource URNs to target (up/destroy).
   target?: string[];
+  // destroy: leave protected resources (and what they need) in place.
+  excludeProtected?: boolean;
 }
 
 export interface PolicyFinding {
@@ -74,7 +76,7 @@ async function main(req: DriverRequest): Promise<DriverResult> {
       break;
     }
     case "destroy": {
-      const r = await stack.destroy({ onOutput, onEvent, color: "never", target: req.target });
+      const r = await stack.destroy({ onOutput, onEvent, color: "never", target: req.target, excludeProtected: req.excludeProtected });
       changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
       break;
     }

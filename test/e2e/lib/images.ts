@@ -11,7 +11,7 @@ import * as ts from "typescript";
 import { ROOT } from "../../harness/stack-files";
 import type { Engine } from "./engine";
 import { run } from "./run";
-import { CACHE, E2E_DIR } from "./toolchain";
+import { CACHE, E2E_DIR, RUN_DIR } from "./toolchain";
 
 const IMAGES_DIR = path.join(ROOT, "test/e2e/images");
 
@@ -130,6 +130,8 @@ export interface PushedImages {
   hub: Record<string, string>;
   // ai-PA images pushed under the registry's own name: context -> "<registry>/pa/<context>:<tag>@<digest>".
   aiPa: Record<string, string>;
+  // The platform's own health monitor, built from this repository and pushed (prod pins it by digest).
+  monitor: string;
   // The ai-PA checkout the dev stack builds from.
   sourceRoot: string;
 }
@@ -142,7 +144,7 @@ function compiledStandIn(): string {
 
 // A checkout with the ai-PA build contexts: node:20-slim, the stand-in server as dist/server-http.js.
 export async function aiPaCheckout(): Promise<string> {
-  const root = path.join(E2E_DIR, "ai-PA");
+  const root = path.join(RUN_DIR, "ai-PA");
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
   const server = compiledStandIn();
   for (const [context, role] of Object.entries(AI_PA_CONTEXTS)) {
@@ -184,7 +186,7 @@ export async function prepareImages(e: Engine, registry: string): Promise<Pushed
     const key = hashDir(path.join(IMAGES_DIR, s.dir), s.base);
     if (!(await builtFrom(e, remote, key))) {
       await baseImage(e, s.base);
-      const context = path.join(E2E_DIR, "contexts", s.dir);
+      const context = path.join(RUN_DIR, "contexts", s.dir);
       fs.rmSync(context, { recursive: true, force: true });
       fs.mkdirSync(path.dirname(context), { recursive: true });
       await run("cp", ["-r", path.join(IMAGES_DIR, s.dir), context]);
@@ -202,5 +204,13 @@ export async function prepareImages(e: Engine, registry: string): Promise<Pushed
     if (!(await builtFrom(e, tag, key))) await build(e, tag, path.join(sourceRoot, context), key);
     aiPa[context] = `${tag}@${await push(e, tag)}`;
   }
-  return { hub, aiPa, sourceRoot };
+  const monitorContext = path.join(ROOT, "components/health-monitor/app");
+  const monitorTag = `${registry}/mcp-platform/health-monitor:e2e`;
+  const monitorKey = hashDir(
+    path.join(monitorContext, "src"),
+    ["package-lock.json", "Dockerfile", "tsconfig.json"].map((f) => fs.readFileSync(path.join(monitorContext, f), "utf8")).join("") + hashDir(path.join(monitorContext, "public")),
+  );
+  if (!(await builtFrom(e, monitorTag, monitorKey))) await build(e, monitorTag, monitorContext, monitorKey);
+  const monitor = `${monitorTag}@${await push(e, monitorTag)}`;
+  return { hub, aiPa, sourceRoot, monitor };
 }

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { E2E_DIR } from "./toolchain";
+import { RUN_DIR } from "./toolchain";
 import { waitFor } from "./run";
 
 export const REGISTRY = "127.0.0.1:5000";
@@ -14,7 +14,7 @@ export interface Registry {
 }
 
 export async function startRegistry(address = REGISTRY): Promise<Registry> {
-  const dir = path.join(E2E_DIR, "registry");
+  const dir = path.join(RUN_DIR, "registry");
   fs.mkdirSync(path.join(dir, "data"), { recursive: true });
   const config = path.join(dir, "config.yml");
   fs.writeFileSync(

@@ -7,7 +7,7 @@ import { parse, stringify } from "yaml";
 import { ROOT } from "../../harness/stack-files";
 import type { DriverRequest, DriverResult } from "./driver";
 import { run, tail } from "./run";
-import { E2E_DIR, pulumiEnv, type Toolchain } from "./toolchain";
+import { RUN_DIR, pulumiEnv, type Toolchain } from "./toolchain";
 
 export interface StackOptions {
   // The repository stack file it starts from: Pulumi.<base>.yaml.
@@ -27,9 +27,9 @@ export class E2EStack {
     readonly name: string,
     readonly toolchain: Toolchain,
   ) {
-    this.workDir = path.join(E2E_DIR, "stacks", name);
-    this.backendDir = path.join(E2E_DIR, "state", name);
-    this.logFile = path.join(E2E_DIR, "logs", `${name}.log`);
+    this.workDir = path.join(RUN_DIR, "stacks", name);
+    this.backendDir = path.join(RUN_DIR, "state", name);
+    this.logFile = path.join(RUN_DIR, "logs", `${name}.log`);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -44,7 +44,11 @@ export class E2EStack {
     }
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
     fs.writeFileSync(this.logFile, "");
-    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(this.workDir, "Pulumi.yaml"));
+    // The project file, pointing at this checkout's program, for runs by the CLI itself (cli()); the
+    // driver's inline runs load the same index.ts. The state backend is the suite's (PULUMI_BACKEND_URL).
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    delete project.backend;
+    fs.writeFileSync(path.join(this.workDir, "Pulumi.yaml"), stringify({ ...project, main: ROOT }));
     await this.pulumi(["stack", "init", this.name]);
     const file = path.join(this.workDir, `Pulumi.${this.name}.yaml`);
     const created = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -83,6 +87,19 @@ export class E2EStack {
     const result = JSON.parse(line.slice("E2E-RESULT ".length)) as DriverResult;
     if (!result.ok) result.error = `${result.error}\n--- last output:\n${tail(r.stdout.replace(line, ""), 60)}`;
     return result;
+  }
+
+  // The Pulumi CLI itself, as a user runs it: the program through the nodejs language host (which cannot
+  // run a policy pack here; the driver's runs carry the pack).
+  async cli(args: string[]): Promise<{ status: number; output: string }> {
+    const r = await run(this.toolchain.pulumi, [...args, "--stack", this.name, "--non-interactive"], {
+      env: pulumiEnv(this.toolchain, this.backendDir, { languageHost: true }),
+      cwd: this.workDir,
+      allowFail: true,
+      timeoutMs: 20 * 60_000,
+    });
+    fs.appendFileSync(this.logFile, `$ pulumi ${args.join(" ")}\n${r.stdout}${r.stderr}\n`);
+    return { status: r.status, output: r.stdout + r.stderr };
   }
 
   async outputs(): Promise<Record<string, unknown>> {

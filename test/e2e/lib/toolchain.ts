@@ -8,6 +8,10 @@ import { run } from "./run";
 
 export const CACHE = process.env.MCP_CI_CACHE ?? "/var/cache/mcp-platform-ci";
 export const E2E_DIR = path.join(CACHE, "e2e");
+// One run of the suite: its engine's name (MCP_E2E_ENGINE, default e2e) and a directory of its own for
+// everything that is not a shared cache, so runs in separate network namespaces do not meet.
+export const RUN = process.env.MCP_E2E_ENGINE ?? "e2e";
+export const RUN_DIR = path.join(E2E_DIR, "runs", RUN);
 
 export interface Toolchain {
   pulumi: string;
@@ -46,13 +50,13 @@ export function findToolchain(): Toolchain | string {
   return t;
 }
 
-export const PULUMI_HOME = path.join(E2E_DIR, "pulumi-home");
+export const PULUMI_HOME = path.join(RUN_DIR, "pulumi-home");
 export const PASSPHRASE = "e2e-passphrase-not-a-secret";
 
 // PATH for runs with the policy pack: the CLI's directory and the analyzer shim, and no nodejs language
 // plugin anywhere the CLI looks (the 3.68 host cannot run a pack; without one the CLI runs the shim).
 export function pulumiEnv(t: Toolchain, backendDir: string, opts: { languageHost?: boolean } = {}): NodeJS.ProcessEnv {
-  const dirs = [path.join(E2E_DIR, "bin"), path.dirname(t.pulumi), ...(opts.languageHost ? [t.languageHostDir] : [])];
+  const dirs = [path.join(RUN_DIR, "bin"), path.dirname(t.pulumi), ...(opts.languageHost ? [t.languageHostDir] : [])];
   return {
     ...process.env,
     PATH: [...dirs, ...(process.env.PATH ?? "").split(":").filter((d) => !d.includes("language-nodejs"))].join(":"),
@@ -68,9 +72,9 @@ export function pulumiEnv(t: Toolchain, backendDir: string, opts: { languageHost
 // The plugins: the docker provider built here, and this repository's stand-ins for random and command
 // (a script that runs the provider with tsx from this checkout), and the policy analyzer shim.
 export async function installPlugins(t: Toolchain): Promise<void> {
-  const bin = path.join(E2E_DIR, "bin");
+  const bin = path.join(RUN_DIR, "bin");
   fs.mkdirSync(bin, { recursive: true });
-  const env = pulumiEnv(t, path.join(E2E_DIR, "unused-backend"));
+  const env = pulumiEnv(t, path.join(RUN_DIR, "unused-backend"));
   const tsx = path.join(ROOT, "node_modules/.bin/tsx");
   const install = (kind: string, name: string, version: string, file: string) =>
     run(t.pulumi, ["plugin", "install", kind, name, version, "--file", file, "--reinstall"], { env });
