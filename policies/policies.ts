@@ -2,6 +2,7 @@
 import { bindMountsReadOnly } from "./container/bind-mounts-read-only";
 import { capabilitiesRestricted } from "./container/capabilities-restricted";
 import { cpuLimit } from "./container/cpu-limit";
+import { defaultRuntime } from "./container/default-runtime";
 import { healthcheck } from "./container/healthcheck";
 import { imagesPinned } from "./container/images-pinned";
 import { logsRotated } from "./container/logs-rotated";
@@ -12,10 +13,13 @@ import { noDefaultBridge } from "./container/no-default-bridge";
 import { noDockerSocket } from "./container/no-docker-socket";
 import { noHostDevices } from "./container/no-host-devices";
 import { noHostNamespaces } from "./container/no-host-namespaces";
+import { noJoinedNamespaces } from "./container/no-joined-namespaces";
 import { noNewPrivileges } from "./container/no-new-privileges";
+import { noPlaintextCredentials } from "./container/no-plaintext-credentials";
 import { noPrivileged } from "./container/no-privileged";
 import { noPrivilegedHostPorts } from "./container/no-privileged-host-ports";
 import { noSensitiveHostMounts } from "./container/no-sensitive-host-mounts";
+import { noVolumesFrom } from "./container/no-volumes-from";
 import { nonRootUser } from "./container/non-root-user";
 import { oneShotConfined } from "./container/one-shot-confined";
 import { portsBoundToInterface } from "./container/ports-bound-to-interface";
@@ -24,6 +28,9 @@ import { readOnlyRootFilesystem } from "./container/read-only-root-filesystem";
 import { restartPolicy } from "./container/restart-policy";
 import { secretEnvValues } from "./container/secret-env-values";
 import { securityProfiles } from "./container/security-profiles";
+import { sysctlsAllowlisted } from "./container/sysctls-allowlisted";
+import { ulimitsDefault } from "./container/ulimits-default";
+import { volumesNotHostPaths } from "./container/volumes-not-host-paths";
 import type { McpPolicy } from "./lib/meta";
 import { backupCoversStatefulVolumes } from "./stack/backup-covers-stateful-volumes";
 import { capacityFitsHost } from "./stack/capacity-fits-host";
@@ -48,6 +55,10 @@ export const resourcePolicies: McpPolicy[] = [
   restartPolicy,
   healthcheck,
   noHostNamespaces,
+  noJoinedNamespaces,
+  sysctlsAllowlisted,
+  defaultRuntime,
+  ulimitsDefault,
   noDefaultBridge,
   noPrivilegedHostPorts,
   portsBoundToInterface,
@@ -56,10 +67,13 @@ export const resourcePolicies: McpPolicy[] = [
   noSensitiveHostMounts,
   bindMountsReadOnly,
   mountPropagationNotShared,
+  noVolumesFrom,
+  volumesNotHostPaths,
   noHostDevices,
   noCgroupParent,
   imagesPinned,
   secretEnvValues,
+  noPlaintextCredentials,
   logsRotated,
   oneShotConfined,
 ];

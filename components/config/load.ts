@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { credentialProblems } from "./credentials";
 import { MCP_SERVER_PRESETS, PRESET_NAMES, PROJECT, crossChecks, platformObject, platformSchema, requiredSecrets, withPresets, type PlatformConfig } from "./schema";
 
 export class ConfigError extends Error {
@@ -147,7 +148,7 @@ export function parseConfig(
   const { config, issues, failed } = parseSettings(settings);
   const under = (p: string) => failed.some((f) => p === f || p.startsWith(`${f}.`));
   const problems: string[] = formatIssues(issues, settings);
-  problems.push(...crossChecks(config).filter((p) => !under(p.path)).map((p) => `${PROJECT}:${p.path} ${p.message}`));
+  problems.push(...[...crossChecks(config), ...credentialProblems(config)].filter((p) => !under(p.path)).map((p) => `${PROJECT}:${p.path} ${p.message}`));
   const secrets = requiredSecrets(config).filter((s) => !under(s.neededBy));
   const secretNames = new Set(secrets.map((s) => s.key));
   for (const key of TOP_LEVEL_KEYS)

@@ -26,6 +26,20 @@ export function labels(spec: Pick<WorkloadSpec, "service" | "component">, env: s
   return out;
 }
 
+// Which of a container's env entries and uploaded files hold secrets, by name: Pulumi hands policy packs
+// secret values unwrapped, with no mark (pulumi/pulumi-policy#241), so the pack reads these labels to tell
+// a secretEnv entry or a secret file from a credential pasted into plain env or a plain file. Names only.
+export const SECRET_ENV_LABEL = "dev.mcp-platform.secret-env";
+export const SECRET_FILES_LABEL = "dev.mcp-platform.secret-files";
+export function secretEnvLabel(spec: Pick<WorkloadSpec, "secretEnv">): Record<string, string> {
+  const env = Object.keys(spec.secretEnv).sort();
+  return env.length ? { [SECRET_ENV_LABEL]: env.join(",") } : {};
+}
+// `paths`: where the container's secret uploads are written (the init's copies, components/container/init.ts).
+export function secretFilesLabel(paths: string[]): Record<string, string> {
+  return paths.length ? { [SECRET_FILES_LABEL]: [...paths].sort().join(",") } : {};
+}
+
 export function logOptions(logging: PlatformConfig["logging"]): Record<string, string> {
   return { "max-size": logging.maxSize, "max-file": String(logging.maxFile), labels: LOG_LABELS.join(",") };
 }
@@ -71,8 +85,8 @@ export function tmpfsMounts(paths: string[]): Record<string, string> {
   return Object.fromEntries(paths.map((p) => [p, "rw,noexec,nosuid,nodev,size=64m"]));
 }
 
-// KEY=value entries, sorted by key. Each secret entry stays a secret Output of its own, so state,
-// previews and the policy pack can tell which entries are secret.
+// KEY=value entries, sorted by key. Each secret entry stays a secret Output, so state and previews keep
+// the list encrypted; the policy pack, which receives secrets unmarked, reads secretLabels instead.
 export function envEntries(
   env: Record<string, pulumi.Input<string>>,
   secretEnv: Record<string, pulumi.Output<string>> = {},
@@ -99,7 +113,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     entrypoints: spec.entrypoint,
     user: spec.user,
     envs: envEntries(spec.env, spec.secretEnv),
-    labels: Object.entries(labels(spec, platform.environment, replica)).map(([label, value]) => ({ label, value })),
+    labels: Object.entries({ ...labels(spec, platform.environment, replica), ...secretEnvLabel(spec) }).map(([label, value]) => ({ label, value })),
     // Resource limits (CIS 5.11, 5.12): a hard memory limit with no swap on top, a soft reservation, a CPU quota.
     memory: spec.memoryMb,
     memoryReservation: spec.memoryReservationMb,

@@ -7,7 +7,7 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { labels, logOptions, type PlatformDefaults } from "./defaults";
+import { labels, logOptions, secretFilesLabel, type PlatformDefaults } from "./defaults";
 import { filesPlan, type FilesDirectory, type WorkloadSpec } from "./spec";
 
 export { filesPlan, type FilesDirectory } from "./spec";
@@ -52,9 +52,10 @@ export function initArgs(
     user: "0:0",
     entrypoints: ["sh", `${ROOT}/init.sh`],
     envs: [`INIT_OWNER=${ownerOf(spec.user)}`, `INIT_CHOWN=${chown.join(" ")}`],
-    labels: Object.entries(labels({ service: spec.service, component: INIT_COMPONENT }, platform.environment)).map(
-      ([label, value]) => ({ label, value }),
-    ),
+    labels: Object.entries({
+      ...labels({ service: spec.service, component: INIT_COMPONENT }, platform.environment),
+      ...secretFilesLabel(plan.flatMap((d) => d.files.filter((f) => f.secret).map((f) => `${ROOT}/files/${d.index}/${f.name}`))),
+    }).map(([label, value]) => ({ label, value })),
     mounts: [
       ...(chown.length ? writable.map((v) => ({ type: "volume", source: v.volumeName, target: v.path })) : []),
       ...plan.map((d) => ({ type: "volume", source: filesVolumes[d.index]!, target: `${ROOT}/out/${d.index}` })),

@@ -57,7 +57,9 @@ export function gatewayFiles(model: GatewayModel, conf: string, inputs: Pick<Gat
     if (r.auth.mode === "apiKey") {
       const hashes = inputs.apiKeyHashes?.[r.service];
       if (!hashes) throw new Error(`the gateway's route ${r.service} uses apiKey but was given no key hashes`);
-      files.push(file(apiKeyMapFile(r.service), pulumi.output(hashes).apply(renderApiKeyMap)));
+      // Digests only, but computed from the keys: kept secret like them (encrypted in state, a docker.Secret on
+      // a Swarm), so no plain file of the platform is computed from a secret.
+      files.push(file(apiKeyMapFile(r.service), pulumi.output(hashes).apply(renderApiKeyMap), true));
     }
   }
   return files;

@@ -1,8 +1,10 @@
-import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { Reader, UNKNOWN } from "../lib/check";
 import { exceptionsProperty, matches, who, withDefaults, type Exception } from "../lib/config";
 import { cis, type McpPolicy } from "../lib/meta";
-import { REMOTE_IMAGE, field, image, labels, text, workloadOf } from "../lib/workload";
+import { dependenciesOf, stackWorkloads } from "../lib/stack";
+import { isUnknownValue, rawOf } from "../lib/sdk";
+import { REMOTE_IMAGE, field, image, labels, text, workloadOf, type Props } from "../lib/workload";
 
 interface Config {
   // prod: every image named by digest (name@sha256:…), so what runs is what was reviewed.
@@ -71,10 +73,31 @@ export const imagesPinned: McpPolicy = {
     const l = reader.read("labels", () => labels(workload));
     if (l === UNKNOWN) return reader.finish();
     if (config.exceptions.some((e) => matches(e, l))) return;
-    const ref = reader.read("image", () => image(workload));
+    // An image unknown during preview is another resource's output (a RemoteImage's id): the stack check
+    // below follows it to that resource.
+    const ref = new Reader().read("image", () => image(workload));
     if (ref !== UNKNOWN) {
       const problem = ref ? pinProblem(ref, config.requireDigest) : "is not set";
       if (problem) report(`${who(l, args.name)}: its image ${ref ?? ""} ${problem}. Pin it: registry/name:1.2.3${config.requireDigest ? "@sha256:<digest>" : ""}, or the id of a pinned docker.RemoteImage.`);
+    }
+    reader.finish();
+  },
+  // During preview a container's image is usually `remoteImage.imageId`, unknown until the pull. It is then
+  // as pinned as that RemoteImage, whose `name` (known before apply) the resource check above judges: what
+  // runs is what that reference pulls. An image computed from anything else stays "not checked".
+  validateStack: (args: StackValidationArgs) => {
+    const config = withDefaults(DEFAULTS, args.getConfig<Partial<Config>>());
+    const reader = new Reader();
+    for (const w of stackWorkloads(args.resources, reader.read.bind(reader))) {
+      if (config.exceptions.some((e) => matches(e, w.labels))) continue;
+      // The planned output as the engine gave it (an image is never the provider's to pick).
+      const raw = rawOf(w.resource.props) as Props;
+      if (!isUnknownValue(w.workload.kind === "container" ? raw.image : field(raw, "taskSpec", "containerSpec", "image"))) continue;
+      const from = dependenciesOf(w.resource, w.workload.kind === "container" ? "image" : "taskSpec");
+      if (from.some((d) => d.type === REMOTE_IMAGE)) continue;
+      reader.read(`image of ${w.resource.name}, computed from ${from.map((d) => `${d.type.split(":").pop()} ${d.name}`).join(", ") || "no resource of this stack"}`, () =>
+        workloadOf(w.resource.type, w.resource.props) && image(workloadOf(w.resource.type, w.resource.props)!),
+      );
     }
     reader.finish();
   },

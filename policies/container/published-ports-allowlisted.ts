@@ -20,7 +20,9 @@ export const publishedPortsAllowlisted = workloadPolicy<{ allowedPorts: number[]
     const ps = read("ports", () => ports(workload));
     if (ps === UNKNOWN) return;
     for (const p of ps)
-      if (p.external === undefined || !config.allowedPorts.includes(p.external))
+      if (p.all)
+        violation(`${subject} publishes every port its image exposes (publishAllPorts), on random host ports no allowlist or firewall names. Remove publishAllPorts and publish the one port it serves.`);
+      else if (p.external === undefined || !config.allowedPorts.includes(p.external))
         violation(
           `${subject} publishes host port ${p.external ?? "(random)"}, which is not in the allowlist (${config.allowedPorts.join(", ")}). Publish an allowlisted port, or add it to allowedPorts in the policy config.`,
         );

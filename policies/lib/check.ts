@@ -1,10 +1,11 @@
 // The shared frame of every rule: which resources it reads, exceptions from config, and "can't decide"
 // when a value is unknown during preview.
-import type { PolicyComplianceFramework, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyComplianceFramework, PolicyResource, ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { matches, who, withDefaults, type Exception } from "./config";
 import type { McpPolicy } from "./meta";
 import { CannotDecide, isUnknownValueError, type UnknownValueErrorInstance } from "./sdk";
+import { dependenciesOf, stackWorkloads } from "./stack";
 import { labels, workloadOf, type Workload } from "./workload";
 
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
@@ -53,11 +54,22 @@ interface RuleMetadata<C> {
   defaults: C;
 }
 
+// The stack's view of one workload, for what its own check could not know during preview: which resources
+// a property was computed from, and those resources' declared inputs.
+export interface StackWorkloadContext<C> extends Omit<WorkloadContext<C>, "notApplicable"> {
+  resource: PolicyResource;
+  resources: PolicyResource[];
+  dependencies(property: string): PolicyResource[];
+}
+
 export interface WorkloadRule<C extends { exceptions: Exception[] }> extends RuleMetadata<C> {
   // "whole": an exception exempts the workload from this rule. "custom": the rule reads exceptions itself
   // (e.g. an exception that grants one capability).
   exceptions?: "whole" | "custom";
   check(ctx: WorkloadContext<C>): void;
+  // Judges, over the whole stack, what `check` left to it: values unknown during preview that another
+  // resource computes (a generated password), judged by that resource's declared inputs.
+  stack?(ctx: StackWorkloadContext<C>): void;
 }
 
 // A rule's metadata in the form the pack lists it.
@@ -94,7 +106,28 @@ export function workloadPolicy<C extends { exceptions: Exception[] }>(rule: Work
       });
       reader.finish();
     },
+    ...(rule.stack ? { validateStack: (args: StackValidationArgs, report: ReportViolation) => stackHalf(rule, args, report) } : {}),
   };
+}
+
+function stackHalf<C extends { exceptions: Exception[] }>(rule: WorkloadRule<C>, args: StackValidationArgs, report: ReportViolation): void {
+  const config = withDefaults(rule.defaults, args.getConfig<Partial<C>>());
+  const reader = new Reader();
+  for (const w of stackWorkloads(args.resources, reader.read.bind(reader))) {
+    if ((rule.exceptions ?? "whole") === "whole" && config.exceptions.some((e) => matches(e, w.labels))) continue;
+    rule.stack!({
+      workload: w.workload,
+      labels: w.labels,
+      subject: who(w.labels, w.resource.name),
+      config,
+      read: reader.read.bind(reader),
+      violation: (m) => report(m, w.resource.urn),
+      resource: w.resource,
+      resources: args.resources,
+      dependencies: (property) => dependenciesOf(w.resource, property),
+    });
+  }
+  reader.finish();
 }
 
 export interface StackRule<C extends object> extends RuleMetadata<C> {

@@ -46,3 +46,16 @@ export function reportAdvisory(report: ReportViolation, message: string, urn?: s
     urn,
   });
 }
+
+// The sentinels the engine puts where a value is unknown during preview (proxy.js; untyped, see above).
+const proxyModule = require("@pulumi/policy/proxy") as Record<string, string>; // eslint-disable-line @typescript-eslint/no-require-imports -- untyped SDK module
+export const UNKNOWN_SENTINELS: ReadonlySet<unknown> = new Set(
+  ["unknownBooleanValue", "unknownNumberValue", "unknownStringValue", "unknownArrayValue", "unknownAssetValue", "unknownArchiveValue", "unknownObjectValue"].map((k) => proxyModule[k]),
+);
+export const isUnknownValue = (v: unknown): boolean => UNKNOWN_SENTINELS.has(v);
+
+// The plain object behind the unknown-checking proxy, to walk it without tripping on unknowns.
+export function rawOf<T>(props: T): T {
+  const target = (props as Record<string, unknown> | null | undefined)?.[proxyModule.getSpecialProxyTarget!];
+  return (target ?? props) as T;
+}

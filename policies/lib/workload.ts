@@ -2,6 +2,8 @@
 // rule is written once. Every reader goes through the engine's unknown-checking proxy: reading a value
 // unknown during preview throws, and the caller (lib/check.ts) turns that into "can't decide".
 // Readers return `undefined` where the resource type has no such field.
+import { isUnknownValue, rawOf } from "./sdk";
+
 export const CONTAINER = "docker:index/container:Container";
 export const SERVICE = "docker:index/service:Service";
 export const NETWORK = "docker:index/network:Network";
@@ -46,10 +48,16 @@ export function labels(w: Workload): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of entries) {
     const k = text(field(e, "label"));
-    if (k !== undefined) out[k] = text(field(e, "value")) ?? "";
+    if (k === undefined) continue;
+    // A label whose value another resource computes (the init's id that ties a workload to it) is unknown
+    // during preview; rules read the workload's own names, which must be known.
+    if (isUnknownValue(field(rawOf(e), "value")) && !IDENTITY_LABELS.includes(k)) continue;
+    out[k] = text(field(e, "value")) ?? "";
   }
   return out;
 }
+// The labels exceptions and stack rules match on.
+const IDENTITY_LABELS = ["service", "component"];
 
 export function image(w: Workload): string | undefined {
   return text(w.kind === "container" ? w.props.image : field(spec(w), "image"));
@@ -127,13 +135,15 @@ export function healthcheck(w: Workload): string[] {
   return strings(field(w.kind === "container" ? w.props.healthcheck : field(spec(w), "healthcheck"), "tests"));
 }
 
-export function namespaces(w: Workload): { network?: string; pid?: string; ipc?: string; userns?: string } {
-  if (w.kind === "service") return {};
+export function namespaces(w: Workload): { network?: string; pid?: string; ipc?: string; userns?: string; cgroup?: string } {
+  // A Swarm task joins the host's network namespace by attaching to the network named "host".
+  if (w.kind === "service") return networkNames(w).includes("host") ? { network: "host" } : {};
   return {
-    network: text(w.props.networkMode),
+    network: text(w.props.networkMode) ?? (networkNames(w).includes("host") ? "host" : undefined),
     pid: text(w.props.pidMode),
     ipc: text(w.props.ipcMode),
     userns: text(w.props.usernsMode),
+    cgroup: text(w.props.cgroupnsMode),
   };
 }
 
@@ -161,16 +171,22 @@ export interface PublishedPort {
   // Host interface; undefined means every interface (Docker's default, and always so on Swarm).
   ip?: string;
   protocol: string;
+  // publishAllPorts: the image's exposed ports, not known from the declaration.
+  all?: boolean;
 }
 export function ports(w: Workload): PublishedPort[] {
   if (w.kind === "container")
-    return list(w.props.ports).map((p) => ({
+    return [
+      // publishAllPorts: every port the image EXPOSEs, on random host ports, on every interface.
+      ...(w.props.publishAllPorts === true ? [{ protocol: "tcp", all: true }] : []),
+      ...list(w.props.ports).map((p) => ({
       internal: num(field(p, "internal")),
       // Docker picks a random host port when external is absent: still published.
       external: num(field(p, "external")),
       ip: text(field(p, "ip")),
       protocol: text(field(p, "protocol")) ?? "tcp",
-    }));
+    })),
+    ];
   return list(field(w.props, "endpointSpec", "ports")).map((p) => ({
     internal: num(field(p, "targetPort")),
     external: num(field(p, "publishedPort")),
@@ -191,13 +207,18 @@ export interface Mount {
 // Both the `mounts` list and the older `volumes` list (host paths and named volumes).
 export function mounts(w: Workload): Mount[] {
   const m = w.kind === "container" ? list(w.props.mounts) : list(field(spec(w), "mounts"));
-  const out: Mount[] = m.map((x) => ({
-    type: text(field(x, "type")) ?? "volume",
-    source: text(field(x, "source")),
-    target: text(field(x, "target")),
-    readOnly: field(x, "readOnly") === true,
-    propagation: text(field(x, "bindOptions", "propagation")),
-  }));
+  const out: Mount[] = m.map((x) => {
+    const type = text(field(x, "type")) ?? "volume";
+    // A volume of the local driver with o=bind is the host path in `device`: judged as the bind mount it is.
+    const bound = type === "volume" ? hostPathOfVolume(text(field(x, "volumeOptions", "driverName")), field(x, "volumeOptions", "driverOptions")) : undefined;
+    return {
+      type: bound ? "bind" : type,
+      source: bound ?? text(field(x, "source")),
+      target: text(field(x, "target")),
+      readOnly: field(x, "readOnly") === true,
+      propagation: text(field(x, "bindOptions", "propagation")),
+    };
+  });
   if (w.kind === "container")
     for (const v of list(w.props.volumes)) {
       const hostPath = text(field(v, "hostPath"));
@@ -211,9 +232,53 @@ export function mounts(w: Workload): Mount[] {
   return out;
 }
 
+// The host directory a named volume stands for: Docker's local driver with `o: bind` (and type none)
+// mounts `device` from the host, whatever the volume is called.
+export function hostPathOfVolume(driver: string | undefined, options: unknown): string | undefined {
+  if (driver && driver !== "local") return undefined;
+  const o = text(field(options, "o")) ?? "";
+  const device = text(field(options, "device"));
+  return device && o.split(",").some((x) => x.trim() === "bind" || x.trim() === "rbind") ? device : undefined;
+}
+
 export function devices(w: Workload): string[] {
   if (w.kind === "service") return [];
-  return [...list(w.props.devices).map((d) => text(field(d, "hostPath")) ?? "?"), ...list(w.props.gpus).map(() => "gpus")];
+  const gpus = text(w.props.gpus);
+  return [
+    ...list(w.props.devices).map((d) => text(field(d, "hostPath")) ?? "?"),
+    ...(gpus ? [`gpus ${gpus}`] : []),
+    // Device requests (GPUs by driver) and cgroup rules that open device nodes by major:minor.
+    ...list(w.props.deviceRequests).map((r) => `device request ${text(field(r, "driver")) ?? ""}${list(field(r, "capabilities")).length ? ` ${JSON.stringify(field(r, "capabilities"))}` : ""}`.trim()),
+    ...strings(w.props.deviceCgroupRules).map((r) => `cgroup rule "${r}"`),
+  ];
+}
+
+// Supplementary groups the process gets.
+export function groups(w: Workload): string[] {
+  return w.kind === "container" ? strings(w.props.groupAdds) : strings(field(spec(w), "groups"));
+}
+
+export function sysctls(w: Workload): Record<string, string> {
+  const raw = w.kind === "container" ? w.props.sysctls : field(spec(w), "sysctl");
+  const out: Record<string, string> = {};
+  if (typeof raw === "object" && raw !== null) for (const k of Object.keys(raw)) out[k] = text((raw as Props)[k]) ?? "";
+  return out;
+}
+
+// The OCI runtime (containers) or task runtime (Swarm: "container", or "plugin" for a managed plugin).
+export function runtime(w: Workload): string | undefined {
+  return text(w.kind === "container" ? w.props.runtime : field(w.props, "taskSpec", "runtime"));
+}
+
+export function ulimits(w: Workload): { name?: string; soft?: number; hard?: number }[] {
+  if (w.kind === "service") return [];
+  return list(w.props.ulimits).map((u) => ({ name: text(field(u, "name")), soft: num(field(u, "soft")), hard: num(field(u, "hard")) }));
+}
+
+// Containers whose volumes this one mounts (volumes[].fromContainer).
+export function volumesFrom(w: Workload): string[] {
+  if (w.kind === "service") return [];
+  return list(w.props.volumes).map((v) => text(field(v, "fromContainer"))).filter((s): s is string => !!s);
 }
 
 export function cgroupParent(w: Workload): string | undefined {
@@ -230,6 +295,31 @@ export function env(w: Workload): [string, string][] {
     const i = entry.indexOf("=");
     return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
   });
+}
+
+// Environment entries whose value is known, and how many are not: during preview an entry computed from
+// another resource's output (a generated password) is unknown, name and all. Throws (unknown) only when
+// the whole list is.
+export function envParts(w: Workload): { known: [string, string][]; unknown: number } {
+  const raw = rawOf(w.props);
+  const values: unknown[] =
+    w.kind === "container"
+      ? isUnknownValue(raw.envs) ? list(w.props.envs) : list(raw.envs)
+      : (() => {
+          const e = field(rawOf(field(w.props, "taskSpec", "containerSpec")), "env");
+          if (isUnknownValue(e)) return list(field(spec(w), "env"));
+          return typeof e === "object" && e !== null ? Object.entries(e).map(([k, v]) => (isUnknownValue(v) ? v : `${k}=${text(v) ?? ""}`)) : [];
+        })();
+  const known: [string, string][] = [];
+  let unknown = 0;
+  for (const v of values) {
+    if (isUnknownValue(v)) unknown++;
+    else if (typeof v === "string") {
+      const i = v.indexOf("=");
+      known.push(i < 0 ? [v, ""] : [v.slice(0, i), v.slice(i + 1)]);
+    }
+  }
+  return { known, unknown };
 }
 
 export function logging(w: Workload): { driver?: string; options: Record<string, string> } {

@@ -1,10 +1,11 @@
-import type { PolicyResource } from "@pulumi/policy";
-import { UNKNOWN, stackPolicy, type Reader } from "../lib/check";
+import type { PolicyResource, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import { Reader, UNKNOWN, stackPolicy } from "../lib/check";
+import { withDefaults } from "../lib/config";
 // The same schedule arithmetic the config check uses (one implementation, tested against cron-parser).
 import { cronProblem, longestGapMinutes } from "../../components/backup/schedule";
 import { runbook } from "../lib/meta";
 import { byComponent, stackWorkloads, type StackWorkload } from "../lib/stack";
-import { VOLUME, env, field, list, mounts, text } from "../lib/workload";
+import { VOLUME, env, envParts, field, labels, list, mounts, text, workloadOf } from "../lib/workload";
 
 export const BACKUP_LABEL = "dev.mcp-platform.backup";
 
@@ -40,7 +41,9 @@ function statefulVolumes(resources: PolicyResource[], workloads: StackWorkload[]
   return [...out].map(([name, urn]) => ({ name, urn }));
 }
 
-export const backupCoversStatefulVolumes = stackPolicy<Config>({
+const DEFAULTS: Config = { oneShotComponents: ["volume-init"] };
+
+const rule = stackPolicy<Config>({
   name: "backup-covers-stateful-volumes",
   description: "The backup container mounts every stateful volume read-only, and its schedules leave no gap longer than the RPO.",
   severity: "high",
@@ -51,7 +54,8 @@ export const backupCoversStatefulVolumes = stackPolicy<Config>({
     rpoMinutes: { type: "integer", minimum: 1, description: "Largest RPO this environment accepts (prod: 60, the runbook's)." },
     oneShotComponents: { type: "array", items: { type: "string" } },
   },
-  defaults: { oneShotComponents: ["volume-init"] },
+  defaults: DEFAULTS,
+  // Coverage needs the whole stack: which volumes hold state, which the backup mounts.
   check(args, { config, read, report }) {
     const workloads = stackWorkloads(args.resources, read);
     const volumes = statefulVolumes(args.resources, workloads, read, config.oneShotComponents);
@@ -65,45 +69,65 @@ export const backupCoversStatefulVolumes = stackPolicy<Config>({
     for (const b of backups) {
       const ms = read(`mounts of ${b.resource.name}`, () => mounts(b.workload));
       if (ms !== UNKNOWN) for (const m of ms) if (m.type === "volume" && m.readOnly && m.source) covered.add(m.source);
-      const e = read(`env of ${b.resource.name}`, () => Object.fromEntries(env(b.workload)));
-      if (e === UNKNOWN) continue;
-      const declared = Number(e.BACKUP_RPO_MINUTES);
-      const rpo = Math.min(...[config.rpoMinutes, Number.isFinite(declared) && declared > 0 ? declared : undefined].filter((x): x is number => x !== undefined));
-      if (!Number.isFinite(rpo)) {
-        report(`The backup container declares no BACKUP_RPO_MINUTES and the policy config no rpoMinutes, so its schedule can't be held to an RPO. Set backup.rpoMinutes.`, b.resource.urn);
-        continue;
-      }
-      let schedules: Schedule[] = [];
-      try {
-        const parsed: unknown = JSON.parse(e.BACKUP_SCHEDULES ?? "");
-        schedules = (Array.isArray(parsed) ? parsed : []).filter((s): s is Schedule => typeof s?.cron === "string");
-      } catch {
-        schedules = [];
-      }
-      if (schedules.length === 0) {
-        report(`The backup container has no schedule (BACKUP_SCHEDULES must be a JSON list of {name, cron}), so nothing is backed up. Give it at least one schedule within the ${rpo}-minute RPO.`, b.resource.urn);
-        continue;
-      }
-      const valid: Schedule[] = [];
-      for (const s of schedules) {
-        const problem = cronProblem(s.cron);
-        if (problem) report(`Backup schedule ${s.name} has an invalid cron "${s.cron}" (it ${problem}). Fix its cron expression.`, b.resource.urn);
-        else valid.push(s);
-      }
-      if (valid.length === 0) continue;
-      // Every run is a full backup: what counts is the longest time between two runs of any schedule.
-      const gap = longestGapMinutes(valid.map((s) => s.cron));
-      if (gap > rpo) {
-        const which = valid.map((s) => `${s.name} ("${s.cron}")`).join(" and ");
-        const span = Number.isFinite(gap) ? `${gap} minutes` : "more than eight years";
-        report(
-          `Backup schedule${valid.length > 1 ? "s" : ""} ${which} leave${valid.length > 1 ? "" : "s"} up to ${span} between backups, more than the ${rpo}-minute RPO: a failure can lose more data than allowed. Run a backup at least every ${rpo} minutes (e.g. "0 * * * *" for 60).`,
-          b.resource.urn,
-        );
-      }
     }
     for (const v of volumes)
       if (!covered.has(v.name))
         report(`Stateful volume ${v.name} is not mounted read-only in the backup container, so it is not backed up. Mount it read-only in the backup container.`, v.urn);
   },
 });
+
+// The schedule is the backup container's own: judged on its declared inputs, where the plain entries
+// BACKUP_RPO_MINUTES and BACKUP_SCHEDULES are known before apply even when a generated password beside
+// them is not (the stack's planned outputs hold such an env list as unknown whole).
+function validateSchedules(args: ResourceValidationArgs, report: ReportViolation): void {
+  const workload = workloadOf(args.type, args.props);
+  if (!workload) return;
+  const reader = new Reader();
+  const l = reader.read("labels", () => labels(workload));
+  if (l === UNKNOWN) return reader.finish();
+  if (l.component !== "backup") return;
+  const config = withDefaults(DEFAULTS, args.getConfig<Partial<Config>>());
+  const parts = reader.read("env", () => envParts(workload));
+  if (parts === UNKNOWN) return reader.finish();
+  const e = Object.fromEntries(parts.known);
+  // A setting not among the known entries may be one of the unknown ones: then it is not checked.
+  if (parts.unknown && (e.BACKUP_SCHEDULES === undefined || (e.BACKUP_RPO_MINUTES === undefined && config.rpoMinutes === undefined))) {
+    reader.read(`BACKUP_SCHEDULES of ${args.name}`, () => env(workload));
+    return reader.finish();
+  }
+  const declared = Number(e.BACKUP_RPO_MINUTES);
+  const rpo = Math.min(...[config.rpoMinutes, Number.isFinite(declared) && declared > 0 ? declared : undefined].filter((x): x is number => x !== undefined));
+  if (!Number.isFinite(rpo)) {
+    report(`The backup container declares no BACKUP_RPO_MINUTES and the policy config no rpoMinutes, so its schedule can't be held to an RPO. Set backup.rpoMinutes.`);
+    return;
+  }
+  let schedules: Schedule[] = [];
+  try {
+    const parsed: unknown = JSON.parse(e.BACKUP_SCHEDULES ?? "");
+    schedules = (Array.isArray(parsed) ? parsed : []).filter((s): s is Schedule => typeof s?.cron === "string");
+  } catch {
+    schedules = [];
+  }
+  if (schedules.length === 0) {
+    report(`The backup container has no schedule (BACKUP_SCHEDULES must be a JSON list of {name, cron}), so nothing is backed up. Give it at least one schedule within the ${rpo}-minute RPO.`);
+    return;
+  }
+  const valid: Schedule[] = [];
+  for (const s of schedules) {
+    const problem = cronProblem(s.cron);
+    if (problem) report(`Backup schedule ${s.name} has an invalid cron "${s.cron}" (it ${problem}). Fix its cron expression.`);
+    else valid.push(s);
+  }
+  if (valid.length === 0) return;
+  // Every run is a full backup: what counts is the longest time between two runs of any schedule.
+  const gap = longestGapMinutes(valid.map((s) => s.cron));
+  if (gap > rpo) {
+    const which = valid.map((s) => `${s.name} ("${s.cron}")`).join(" and ");
+    const span = Number.isFinite(gap) ? `${gap} minutes` : "more than eight years";
+    report(
+      `Backup schedule${valid.length > 1 ? "s" : ""} ${which} leave${valid.length > 1 ? "" : "s"} up to ${span} between backups, more than the ${rpo}-minute RPO: a failure can lose more data than allowed. Run a backup at least every ${rpo} minutes (e.g. "0 * * * *" for 60).`,
+    );
+  }
+}
+
+export const backupCoversStatefulVolumes = { ...rule, validateResource: validateSchedules };

@@ -1,6 +1,6 @@
 import { UNKNOWN, stackPolicy } from "../lib/check";
 import { cis, runbook } from "../lib/meta";
-import { byComponent, stackWorkloads } from "../lib/stack";
+import { byComponent, stackProps, stackWorkloads } from "../lib/stack";
 import { NETWORK, namespaces, networkNames, ports, text } from "../lib/workload";
 
 export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
@@ -12,15 +12,22 @@ export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
   configSchema: { components: { type: "array", items: { type: "string" } } },
   defaults: { components: ["neo4j", "data-service"] },
   check(args, { config, read, report }) {
-    const internal = new Map<string, boolean>();
+    // Networks by name, each read only when a data workload is attached to it.
+    const networks = new Map<string, { resource: string; props: ReturnType<typeof stackProps> }>();
     for (const r of args.resources.filter((x) => x.type === NETWORK)) {
-      const name = read(`name of network ${r.name}`, () => text(r.props.name));
-      const isInternal = read(`internal of network ${r.name}`, () => r.props.internal === true);
-      if (name !== UNKNOWN && name !== undefined && isInternal !== UNKNOWN) internal.set(name, isInternal);
+      const props = stackProps(r);
+      const name = read(`name of network ${r.name}`, () => text(props.name));
+      if (name !== UNKNOWN && name !== undefined) networks.set(name, { resource: r.name, props });
     }
+    const internal = {
+      get(name: string): boolean | undefined | typeof UNKNOWN {
+        const n = networks.get(name);
+        return n && read(`internal of network ${n.resource}`, () => n.props.internal === true);
+      },
+    };
     for (const w of byComponent(stackWorkloads(args.resources, read), ...config.components)) {
       const who = `${w.labels.component} ${w.labels.service ?? w.resource.name}`;
-      const mode = read(`networkMode of ${w.resource.name}`, () => namespaces(w.workload).network);
+      const mode = read(`networkMode of ${w.resource.name}`, () => (w.workload.kind === "container" ? text(w.workload.props.networkMode) : namespaces(w.workload).network));
       const nets = read(`networks of ${w.resource.name}`, () => networkNames(w.workload));
       const ps = read(`ports of ${w.resource.name}`, () => ports(w.workload));
       if (ps !== UNKNOWN && ps.length)
@@ -34,6 +41,7 @@ export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
         report(`${who} is attached to no declared network (so to Docker's default bridge). Attach it only to the internal backend network.`, w.resource.urn);
       for (const n of nets) {
         const i = internal.get(n);
+        if (i === UNKNOWN) continue;
         if (i === undefined) report(`${who} is attached to network ${n}, which this stack does not declare, so it can't be shown internal. Attach it to the backend network (internal: true).`, w.resource.urn);
         else if (!i) report(`${who} is attached to network ${n}, which is not internal (it has a route out and reaches published ports). Attach it only to the internal backend network.`, w.resource.urn);
       }

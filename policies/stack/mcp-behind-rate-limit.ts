@@ -1,7 +1,7 @@
 import { UNKNOWN, stackPolicy } from "../lib/check";
 import { backend, backendsOf, bindPorts, frontends, parseHaproxy, rateLimited, serverHosts, type Section } from "../lib/haproxy";
 import { runbook } from "../lib/meta";
-import { byComponent, reachableNames, stackWorkloads, workloadFiles } from "../lib/stack";
+import { byComponent, isHaproxyConfig, reachableNames, stackWorkloads, workloadFiles } from "../lib/stack";
 import { ports } from "../lib/workload";
 
 export const mcpBehindRateLimit = stackPolicy<object>({
@@ -40,7 +40,7 @@ export const mcpBehindRateLimit = stackPolicy<object>({
       const ps = read(`ports of gateway ${g.resource.name}`, () => ports(g.workload));
       if (ps !== UNKNOWN && ps.length === 0)
         report(`The gateway ${gname} publishes no port, so MCP clients can't reach the servers through it. Publish each server's publishedPort on the gateway.`, g.resource.urn);
-      const files = workloadFiles(g, args.resources, read);
+      const files = workloadFiles(g, args.resources, read, isHaproxyConfig);
       if (files === UNKNOWN) continue;
       const confs = files.filter((f) => /^\s*frontend\s/m.test(f.content ?? ""));
       if (confs.length === 0) {

@@ -2,7 +2,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { UNKNOWN, stackPolicy } from "../lib/check";
 import { authenticates, bindPorts, frontends, parseHaproxy, terminatesTls } from "../lib/haproxy";
 import { runbook } from "../lib/meta";
-import { byComponent, stackWorkloads, workloadFiles } from "../lib/stack";
+import { byComponent, isHaproxyConfig, stackWorkloads, workloadFiles } from "../lib/stack";
 import { field, ports, text, type PublishedPort } from "../lib/workload";
 
 // The declaration the gateway's config carries when a load balancer in front terminates TLS
@@ -39,7 +39,7 @@ export const publishedRoutesTlsAuth = stackPolicy<object>({
     for (const g of gateways) {
       const gname = g.labels.service ?? g.resource.name;
       const ps = read(`ports of gateway ${g.resource.name}`, () => ports(g.workload));
-      const files = workloadFiles(g, args.resources, read);
+      const files = workloadFiles(g, args.resources, read, isHaproxyConfig);
       if (ps === UNKNOWN || files === UNKNOWN) continue;
       const raw = files.map((f) => f.content ?? "").filter((c) => /^\s*frontend\s/m.test(c));
       const conf = raw.flatMap(parseHaproxy);

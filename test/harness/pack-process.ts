@@ -29,6 +29,7 @@ export interface PackDiagnostic {
 }
 
 export class RunningPack {
+  private types = new Map<string, string>();
   private constructor(
     private readonly child: ChildProcess,
     private readonly client: InstanceType<typeof services.AnalyzerClient>,
@@ -95,13 +96,23 @@ export class RunningPack {
     await this.call("configure", req);
   }
 
-  private resource(Kind: Ctor, r: TestResource): Msg {
+  // A resource as the engine sends it: its inputs to analyze, its planned outputs and dependencies to analyzeStack.
+  private resource(Kind: Ctor, r: TestResource, stack = false): Msg {
     const m = new Kind();
+    const urn = (type: string, name: string) => `urn:pulumi:test::mcp-platform::${type}::${name}`;
     m.setType!(r.type);
     m.setName!(r.name);
-    m.setUrn!(`urn:pulumi:test::mcp-platform::${r.type}::${r.name}`);
-    m.setProperties!(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props))));
+    m.setUrn!(urn(r.type, r.name));
+    m.setProperties!(Struct.fromJavaScript(JSON.parse(JSON.stringify(stack ? (r.outputs ?? r.props) : r.props))));
     m.setOptions!(new pb.AnalyzerResourceOptions!());
+    if (stack && r.propertyDependencies) {
+      const deps = m.getPropertydependenciesMap!() as unknown as Map<string, Msg>;
+      for (const [key, names] of Object.entries(r.propertyDependencies)) {
+        const d = new pb.AnalyzerPropertyDependencies!();
+        d.setUrnsList!(names.map((n) => urn(this.types.get(n) ?? "test:index:Other", n)));
+        deps.set(key, d);
+      }
+    }
     return m;
   }
 
@@ -122,7 +133,8 @@ export class RunningPack {
       out.push(...this.diagnostics(await this.call("analyze", req)).map((d) => ({ ...d, urn: d.urn || (req.getUrn!() as string) })));
     }
     const stack = new pb.AnalyzeStackRequest!();
-    stack.setResourcesList!(resources.map((r) => this.resource(pb.AnalyzerResource!, r)));
+    this.types = new Map(resources.map((r) => [r.name, r.type]));
+    stack.setResourcesList!(resources.map((r) => this.resource(pb.AnalyzerResource!, r, true)));
     out.push(...this.diagnostics(await this.call("analyzeStack", stack)));
     return out;
   }

@@ -30,7 +30,12 @@ export interface Result {
 export interface TestResource {
   type: string;
   name: string;
+  // Inputs, as the engine hands them to resource checks (validateResource).
   props: Record<string, unknown>;
+  // Planned outputs, as the engine hands them to stack checks (validateStack); the inputs when absent.
+  outputs?: Record<string, unknown>;
+  // Top-level property -> names of the resources it was computed from (stack checks only).
+  propertyDependencies?: Record<string, string[]>;
 }
 
 // The engine's sentinels for values unknown during preview.
@@ -92,12 +97,12 @@ function outcome(diagnostics: Diagnostic[], notApplicable: Result["notApplicable
   };
 }
 
-async function guard(p: McpPolicy, out: Diagnostic[], na: Result["notApplicable"], run: () => unknown): Promise<void> {
+async function guard(p: McpPolicy, out: Diagnostic[], na: Result["notApplicable"], run: () => unknown, urn?: string): Promise<void> {
   try {
     await run();
   } catch (e) {
     if (isUnknownValueError(e))
-      out.push({ policy: p.name, level: "advisory", message: `can't run policy '${p.name}' from policy pack 'mcp-platform@v0.1.0' during preview: ${e.message}` });
+      out.push({ policy: p.name, level: "advisory", message: `can't run policy '${p.name}' from policy pack 'mcp-platform@v0.1.0' during preview: ${e.message}`, ...(urn ? { urn } : {}) });
     else if (e instanceof NotApplicable) na.push({ policy: p.name, reason: e.reason });
     else throw e;
   }
@@ -136,13 +141,14 @@ export async function runPolicies(policies: McpPolicy[], resources: TestResource
               },
               reportHere,
             ),
+            urnOf(r),
           );
         }
     }
     if ("validateStack" in p && (p as StackValidationPolicy).validateStack) {
       const stackResources: PolicyResource[] = resources.map((r) => ({
         type: r.type,
-        props: unknownCheckingProxy(clone(r.props)),
+        props: unknownCheckingProxy(clone(r.outputs ?? r.props)),
         urn: urnOf(r),
         name: r.name,
         opts: OPTS,
@@ -151,6 +157,16 @@ export async function runPolicies(policies: McpPolicy[], resources: TestResource
         isType: () => false,
         asType: () => undefined,
       }));
+      // Dependencies point at the resource objects themselves, as the SDK's server links them.
+      const byName = new Map(stackResources.map((r) => [r.name, r]));
+      resources.forEach((r, i) => {
+        // A dependency the test does not declare stands for some other resource of the stack.
+        const resolve = (n: string): PolicyResource =>
+          byName.get(n) ?? { type: "test:index:Other", name: n, urn: `urn:pulumi:test::mcp-platform::test:index:Other::${n}`, props: {}, opts: OPTS, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined };
+        const deps = Object.entries(r.propertyDependencies ?? {}).map(([k, names]) => [k, names.map(resolve)] as const);
+        stackResources[i]!.propertyDependencies = Object.fromEntries(deps);
+        stackResources[i]!.dependencies = [...new Set(deps.flatMap(([, rs]) => rs))];
+      });
       await guard(p, diagnostics, notApplicable, () =>
         (p as StackValidationPolicy).validateStack({ resources: stackResources, stackTags: new Map(), getConfig, notApplicable: notApplicableFn }, report),
       );

@@ -13,6 +13,8 @@ export interface DeclaredResource {
   urn: string;
   // Names of the resources it depends on (dependsOn and inputs taken from other resources).
   dependsOn: string[];
+  // Top-level input -> names of the resources it was computed from.
+  propertyDependencies: Record<string, string[]>;
   // The provider reference it was registered with (`<urn>::<id>`); unset for the default provider.
   provider?: string;
 }
@@ -22,6 +24,8 @@ export interface Evaluation {
   outputs: Record<string, unknown>;
   // Same resources as the mocks return them from the state (for policy tests).
   byType(type: string): DeclaredResource[];
+  // Evaluated as in `pulumi preview`: what providers compute is unknown.
+  preview: boolean;
 }
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -83,13 +87,19 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   // The program asks the Docker engine for its API version; under mocks there is none to ask.
   process.env.MCP_PLATFORM_DOCKER_API_VERSION ??= "1.45";
   const resources: DeclaredResource[] = [];
-  const dependencies = new Map<string, string[]>();
+  const dependencies = new Map<string, { all: string[]; byProperty: Record<string, string[]> }>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const inputs = args.inputs as Record<string, unknown>;
-        const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn, provider: args.provider });
+        // The docker provider names what the program leaves unnamed when it checks the inputs (autonaming), so
+        // in a preview the name is known, and it is among the inputs the engine hands policies.
+        const autoname = opts.preview && args.type.startsWith("docker:") && args.inputs.name === undefined;
+        const inputs = { ...(args.inputs as Record<string, unknown>), ...(autoname ? { name: `${args.name}-1a2b3c4` } : {}) };
+        const deps = dependencies.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {} };
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider });
+        // In a preview, what the provider computes is not known yet: the mocks return the inputs alone, and the
+        // SDK reads every missing output as unknown, as the engine does.
+        if (opts.preview) return { id: "", state: { ...inputs } };
         return { id: `${args.name}-id`, state: { ...inputs, ...computedState(args.type, args.name, reveal(inputs) as Record<string, unknown>) } };
       },
       call(args) {
@@ -109,7 +119,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     for (const [key, value] of Object.entries(program)) outputs[key] = await resolve(value);
     // Wait for every registration the program started, not only those the outputs depend on.
     await settle(resources);
-    return { resources, outputs, byType: (type) => resources.filter((r) => r.type === type) };
+    return { resources, outputs, byType: (type) => resources.filter((r) => r.type === type), preview: opts.preview ?? false };
   } finally {
     process.chdir(cwd);
   }
@@ -121,18 +131,28 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
-function recordDependencies(into: Map<string, string[]>): void {
+const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+function recordDependencies(into: Map<string, { all: string[]; byProperty: Record<string, string[]> }>): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    into.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)));
+    const byProperty: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => {
+      if (deps.getUrnsList().length) byProperty[key] = deps.getUrnsList().map(nameOf);
+    });
+    into.set(`${req.getType()}::${req.getName()}`, { all: req.getDependenciesList().map(nameOf), byProperty });
     return register(req, cb);
   };
 }
 
 async function resolve(value: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(value)) return new Promise((res) => value.apply((v) => res(v)));
+  // In a preview an output can be unknown, and apply never calls back: resolve it as undefined.
+  if (pulumi.Output.isInstance(value)) {
+    const known = await (value as unknown as { isKnown: Promise<boolean> }).isKnown;
+    return known ? new Promise((res) => value.apply((v) => res(v))) : undefined;
+  }
   if (Array.isArray(value)) return Promise.all(value.map(resolve));
   if (typeof value === "object" && value !== null)
     return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)])));

@@ -73,6 +73,13 @@ export const volume = (name: string, backup = true): TestResource => ({
 });
 export const remoteImage = (name: string, build?: Props): TestResource => ({ type: REMOTE_IMAGE, name: `${name.split(/[:@]/)[0]}-image`, props: { name, ...(build ? { build } : {}) } });
 
+// A resource some of whose inputs another resource computes: the engine says which, per top-level property
+// (propertyDependencies). During preview such an input can be unknown; an unknown in a property that depends
+// on nothing is the provider's own default, which the pack reads as unset.
+export function computedFrom(r: TestResource, dependencies: Record<string, string[]>): TestResource {
+  return { ...r, propertyDependencies: { ...r.propertyDependencies, ...dependencies } };
+}
+
 export function withLabels(r: TestResource, labels: Record<string, string>): TestResource {
   return { ...r, props: { ...r.props, labels: label(labels) } };
 }

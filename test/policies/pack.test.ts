@@ -53,7 +53,7 @@ describe("the policy pack, started as the Pulumi CLI starts it", () => {
     const served = await pack.analyze([container({ image: UNKNOWN_STRING, cpus: undefined })]);
     expect(served.map(key)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^advisory images-pinned: can't run policy 'images-pinned' from policy pack 'mcp-platform@v0\.1\.0' during preview: not checked, values unknown until apply: image/),
+        expect.stringMatching(/^advisory images-pinned: can't run policy 'images-pinned' from policy pack 'mcp-platform@v0\.1\.0' during preview: not checked, values unknown until apply: image of gmail-1, computed from no resource of this stack/),
         expect.stringMatching(/^advisory cpu-limit: Containers have a CPU limit\.\nservice gmail \(mcp-server\) has no CPU limit/),
       ]),
     );

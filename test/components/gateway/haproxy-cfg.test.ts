@@ -173,9 +173,9 @@ describe("gateway workload", () => {
       ["tls.pem", true],
       ["gmail-issuer-1.pem", false],
       ["gmail-issuer-2.pem", false],
-      ["graphiti-api-keys.map", false],
-      ["rag-api-keys.map", false],
-      ["health-monitor-api-keys.map", false],
+      ["graphiti-api-keys.map", true],
+      ["rag-api-keys.map", true],
+      ["health-monitor-api-keys.map", true],
     ]);
     expect(spec.files[0]!.content).toBe(renderHaproxyCfg(model, containerTarget(config)));
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { imagesPinned, pinProblem } from "../../../policies/container/images-pinned";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, remoteImage, service } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, remoteImage, service } from "../fixtures";
 
 const DIGEST = `sha256:${"0f".repeat(32)}`;
 
@@ -30,7 +30,17 @@ describe("images-pinned (CIS 5.28)", () => {
     expectViolations(await runPolicy(imagesPinned, remoteImage("mcp-platform/gmail:prod", { context: "/src/gmail-mcp" }), prod), ["is built on the Docker host", "build and push it"]);
     expectClean(await runPolicy(imagesPinned, remoteImage("mcp-platform/gmail:dev", { context: "/src/gmail-mcp" })));
   });
-  it("can't decide while the image id is unknown (a RemoteImage not pulled yet)", async () => {
-    expectUndecided(await runPolicy(imagesPinned, container({ image: UNKNOWN_STRING })), "image");
+  it("in a preview, judges a container running a RemoteImage's id (unknown until the pull) by that RemoteImage's name", async () => {
+    const pulled = computedFrom(container({ image: UNKNOWN_STRING }), { image: ["neo4j-image"] });
+    const prod = { requireDigest: true, allowLocalBuilds: false };
+    expectClean(await runPolicy(imagesPinned, [remoteImage(`neo4j:5.26@${DIGEST}`), pulled], prod));
+    // The verdict lands on the image reference, once, however many containers run it.
+    expectViolations(await runPolicy(imagesPinned, [remoteImage("neo4j:5.26"), pulled, { ...pulled, name: "neo4j-2" }], prod), ["Image neo4j:5.26 is pinned by tag (5.26) only"]);
+    const swarm = computedFrom(service({}, { image: UNKNOWN_STRING }), { taskSpec: ["neo4j-image", "networks-backend"] });
+    expectClean(await runPolicy(imagesPinned, [remoteImage(`neo4j:5.26@${DIGEST}`), swarm], prod));
+  });
+  it("can't decide on an image computed from something other than a RemoteImage, and says from what", async () => {
+    expectUndecided(await runPolicy(imagesPinned, computedFrom(container({ image: UNKNOWN_STRING }), { image: ["image-lookup"] })), "image of gmail-1, computed from Other image-lookup");
+    expectUndecided(await runPolicy(imagesPinned, container({ image: UNKNOWN_STRING })), "image of gmail-1, computed from no resource of this stack");
   });
 });

@@ -15,3 +15,9 @@ describe("memory-limit (CIS 5.11)", () => {
     expectUndecided(await runPolicy(memoryLimit, container({ memory: UNKNOWN_NUMBER })), "memory");
   });
 });
+
+describe("memory-limit: swap", () => {
+  it("reports unlimited swap beyond the limit", async () => {
+    expectViolations(await runPolicy(memoryLimit, container({ memorySwap: -1 })), ["memorySwap -1"]);
+  });
+});

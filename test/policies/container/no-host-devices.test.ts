@@ -14,3 +14,11 @@ describe("no-host-devices (CIS 5.18)", () => {
     expectUndecided(await runPolicy(noHostDevices, container({ devices: UNKNOWN_ARRAY })), "devices");
   });
 });
+
+describe("no-host-devices: every way to a device", () => {
+  it("reports GPUs, device requests and device cgroup rules", async () => {
+    expectViolations(await runPolicy(noHostDevices, container({ gpus: "all" })), ["gpus all"]);
+    expectViolations(await runPolicy(noHostDevices, container({ deviceRequests: [{ driver: "nvidia", count: -1, capabilities: [["gpu"]] }] })), ["device request nvidia"]);
+    expectViolations(await runPolicy(noHostDevices, container({ deviceCgroupRules: ["c 1:3 mr"] })), ['cgroup rule "c 1:3 mr"']);
+  });
+});

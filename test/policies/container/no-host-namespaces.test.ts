@@ -15,3 +15,12 @@ describe("no-host-namespaces (CIS 5.10, 5.16, 5.17, 5.31)", () => {
     expectUndecided(await runPolicy(noHostNamespaces, container({ pidMode: UNKNOWN_STRING })), "namespace modes");
   });
 });
+
+describe("no-host-namespaces: every way to the host's namespaces", () => {
+  it("reports the host cgroup namespace, and a container or Swarm service attached to the network named host", async () => {
+    expectViolations(await runPolicy(noHostNamespaces, container({ cgroupnsMode: "host" })), ["host's cgroup namespace (cgroupnsMode: host)"]);
+    expectViolations(await runPolicy(noHostNamespaces, container({ networksAdvanced: [{ name: "host" }] })), ["host's network namespace"]);
+    const s = service({ taskSpec: { ...(service().props.taskSpec as object), networksAdvanceds: [{ name: "host" }] } });
+    expectViolations(await runPolicy(noHostNamespaces, s), ["host's network namespace (it joins the network named host)", "overlay networks"]);
+  });
+});

@@ -21,3 +21,12 @@ describe("non-root-user (CIS 4.1)", () => {
     expectUndecided(await runPolicy(nonRootUser, container({ user: UNKNOWN_STRING })), "user");
   });
 });
+
+describe("non-root-user: the root group", () => {
+  it("reports gid 0 and supplementary group 0 or root, on a container and a service", async () => {
+    expectViolations(await runPolicy(nonRootUser, container({ user: "1000:0" })), ["root group (gid 0)"]);
+    expectViolations(await runPolicy(nonRootUser, container({ groupAdds: ["root"] })), ["supplementary group root"]);
+    expectViolations(await runPolicy(nonRootUser, service({}, { groups: ["0"] })), ["supplementary group 0"]);
+    expectClean(await runPolicy(nonRootUser, container({ groupAdds: ["1001"] })));
+  });
+});

@@ -22,3 +22,9 @@ describe("ports-bound-to-interface (CIS 5.14)", () => {
     expectUndecided(await runPolicy(portsBoundToInterface, published(UNKNOWN_STRING)), "ports");
   });
 });
+
+describe("ports-bound-to-interface: publishAllPorts", () => {
+  it("reports publishing every exposed port, which binds every interface", async () => {
+    expectViolations(await runPolicy(portsBoundToInterface, container({ publishAllPorts: true })), ["on every host interface"]);
+  });
+});

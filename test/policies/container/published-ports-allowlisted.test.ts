@@ -20,3 +20,9 @@ describe("published-ports-allowlisted (CIS 5.9, the runbook's firewall list)", (
     expectUndecided(await runPolicy(publishedPortsAllowlisted, publishing(UNKNOWN_NUMBER as unknown as number)), "ports");
   });
 });
+
+describe("published-ports-allowlisted: publishAllPorts", () => {
+  it("reports publishing every exposed port", async () => {
+    expectViolations(await runPolicy(publishedPortsAllowlisted, container({ publishAllPorts: true })), ["publishes every port its image exposes (publishAllPorts)"]);
+  });
+});

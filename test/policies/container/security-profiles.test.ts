@@ -18,3 +18,11 @@ describe("security-profiles-not-disabled (CIS 5.2, 5.3, 5.22)", () => {
     expectUndecided(await runPolicy(securityProfiles, container({ securityOpts: UNKNOWN_ARRAY })), "securityOpts");
   });
 });
+
+describe("security-profiles-not-disabled: every way out of confinement", () => {
+  it("reports unmasked system paths and SELinux super-privileged or unconfined types", async () => {
+    expectViolations(await runPolicy(securityProfiles, container({ securityOpts: ["no-new-privileges:true", "systempaths=unconfined"] })), ["unmasks /proc and /sys"]);
+    expectViolations(await runPolicy(securityProfiles, container({ securityOpts: ["label=type:spc_t"] })), ["spc_t (a super-privileged container)"]);
+    expectViolations(await runPolicy(securityProfiles, service({}, { privileges: { seLinuxContext: { type: "unconfined_t" } } })), ["SELinux type unconfined_t", "seLinuxContext.type"]);
+  });
+});

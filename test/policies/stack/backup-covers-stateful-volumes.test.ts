@@ -62,8 +62,13 @@ describe("backup-covers-stateful-volumes", () => {
     expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup("not json")]), ["has no schedule (BACKUP_SCHEDULES"]);
     expectViolations(await runPolicy(backupCoversStatefulVolumes, [...volumes, backup([{ name: "bad", cron: "61 * * * *" }])]), ['Backup schedule bad has an invalid cron "61 * * * *"']);
   });
-  it("can't decide while the backup's env is unknown", async () => {
+  it("can't decide while the backup's schedule is among env entries unknown until apply", async () => {
     const b = backup(hourly);
-    expectUndecided(await runPolicy(backupCoversStatefulVolumes, [...volumes, { ...b, props: { ...b.props, envs: [UNKNOWN_STRING] } }]), "env of backup");
+    expectUndecided(await runPolicy(backupCoversStatefulVolumes, [...volumes, { ...b, props: { ...b.props, envs: [UNKNOWN_STRING] } }]), "BACKUP_SCHEDULES of backup");
+  });
+  it("decides when only a generated password beside the schedule is unknown (the stack plans that env list unknown whole)", async () => {
+    const b = backup(hourly);
+    const envs = [...(b.props.envs as string[]), UNKNOWN_STRING];
+    expectClean(await runPolicy(backupCoversStatefulVolumes, [...volumes, { ...b, props: { ...b.props, envs }, outputs: { ...b.props, envs: UNKNOWN_STRING }, propertyDependencies: { envs: ["neo4j-password"] } }], { rpoMinutes: 60 }));
   });
 });

@@ -1,7 +1,7 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { capacityFitsHost } from "../../../policies/stack/capacity-fits-host";
 import { UNKNOWN_NUMBER, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, service, withLabels } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, service, withLabels } from "../fixtures";
 
 const sized = (name: string, memory: unknown, memoryReservation: unknown, cpus: string) => container({ memory, memoryReservation, memorySwap: memory, cpus }, name);
 const host = { hostMemoryMb: 4096, hostCpus: 2, systemReservedMb: 512 };
@@ -24,7 +24,11 @@ describe("capacity-fits-host", () => {
     expectViolations(await runPolicy(capacityFitsHost, [service({ mode: { replicated: { replicas: 30 } } })], host), ["reserve 3840 MB"], ["Memory limits add up to 7680 MB"], ["CPU quotas add up to 15 CPUs"]);
     expectViolations(await runPolicy(capacityFitsHost, [container({ memory: undefined, memoryReservation: undefined, cpus: undefined })], host), ["reserve 4096 MB"]);
   });
-  it("can't decide while a limit is unknown", async () => {
-    expectUndecided(await runPolicy(capacityFitsHost, [sized("a", UNKNOWN_NUMBER, 512, "1")], host), "memory of a");
+  it("can't decide while a limit computed from another resource is unknown", async () => {
+    expectUndecided(await runPolicy(capacityFitsHost, [computedFrom(sized("a", UNKNOWN_NUMBER, 512, "1"), { memory: ["sizing"] })], host), "memory of a");
+  });
+  it("reads an unknown the provider computes itself (no dependency) as unset: no limit, so the host's whole memory", async () => {
+    const r = await runPolicy(capacityFitsHost, [sized("a", UNKNOWN_NUMBER, 512, "1"), sized("b", 256, 128, "0.5")], host);
+    expect(r.violations.map((v) => v.message).join()).toContain("Memory limits add up to 4352 MB");
   });
 });

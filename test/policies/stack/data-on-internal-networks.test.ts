@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { dataOnInternalNetworks } from "../../../policies/stack/data-on-internal-networks";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, network, withLabels } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, network, withLabels } from "../fixtures";
 
 const neo4j = (props: Record<string, unknown> = {}) =>
   withLabels(container({ networksAdvanced: [{ name: "mcp-dev-backend", aliases: ["neo4j"] }], ...props }, "neo4j"), { service: "neo4j", component: "neo4j" });
@@ -31,7 +31,11 @@ describe("data-on-internal-networks", () => {
     const db = withLabels(container({ networksAdvanced: [] }, "vector-db"), { service: "vector-db", component: "data-service" });
     expectViolations(await runPolicy(dataOnInternalNetworks, [...nets, db]), ["data-service vector-db is attached to no declared network"]);
   });
-  it("can't decide while a network name is unknown", async () => {
-    expectUndecided(await runPolicy(dataOnInternalNetworks, [...nets, neo4j({ networksAdvanced: [{ name: UNKNOWN_STRING }] })]), "networks of neo4j");
+  it("can't decide while a network name computed from another resource is unknown", async () => {
+    expectUndecided(await runPolicy(dataOnInternalNetworks, [...nets, computedFrom(neo4j({ networksAdvanced: [{ name: UNKNOWN_STRING }] }), { networksAdvanced: ["backend"] })]), "networks of neo4j");
+  });
+  it("reads a network's `internal` the provider computes (left unset, unknown in a preview) as not internal", async () => {
+    const planned = { ...network("mcp-dev-backend", false), outputs: { name: "mcp-dev-backend", driver: "bridge", internal: UNKNOWN_STRING } };
+    expectViolations(await runPolicy(dataOnInternalNetworks, [planned, network("mcp-dev-frontend", false), neo4j()]), ["attached to network mcp-dev-backend, which is not internal"]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mcpBehindRateLimit } from "../../../policies/stack/mcp-behind-rate-limit";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, service, withLabels } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, service, withLabels } from "../fixtures";
 
 const server = (svc: string, ports: unknown[] = []) =>
   withLabels(container({ ports, networksAdvanced: [{ name: "mcp-dev-frontend", aliases: [svc, `${svc}-1`] }] }, `${svc}-1`), { service: svc, component: "mcp-server" });
@@ -64,6 +64,6 @@ describe("mcp-behind-rate-limit", () => {
     expectViolations(await runPolicy(mcpBehindRateLimit, [server("gmail"), server("rag"), gateway(LIMITED, [])]), ["publishes no port"]);
   });
   it("can't decide while the uploaded config is unknown", async () => {
-    expectUndecided(await runPolicy(mcpBehindRateLimit, [server("gmail"), gateway(UNKNOWN_STRING)]), "uploads of gateway");
+    expectUndecided(await runPolicy(mcpBehindRateLimit, [server("gmail"), computedFrom(gateway(UNKNOWN_STRING), { uploads: ["gateway-conf"] })]), "uploads of gateway");
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { publishedRoutesTlsAuth } from "../../../policies/stack/published-routes-tls-auth";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, withLabels } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, withLabels } from "../fixtures";
 
 const frontend = (opts: { tls: boolean; auth: boolean }) => `
 frontend gmail
@@ -45,6 +45,6 @@ describe("published-routes-tls-auth", () => {
   it("does not apply without a gateway, and can't decide while the config is unknown", async () => {
     const r = await runPolicy(publishedRoutesTlsAuth, []);
     expect(r.notApplicable.map((n) => n.reason)).toEqual(["no gateway: nothing is published through one"]);
-    expectUndecided(await runPolicy(publishedRoutesTlsAuth, [gateway(UNKNOWN_STRING)]), "uploads of gateway");
+    expectUndecided(await runPolicy(publishedRoutesTlsAuth, [computedFrom(gateway(UNKNOWN_STRING), { uploads: ["gateway-conf"] })]), "uploads of gateway");
   });
 });

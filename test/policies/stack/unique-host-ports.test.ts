@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { uniqueHostPorts } from "../../../policies/stack/unique-host-ports";
 import { UNKNOWN_NUMBER, runPolicy } from "../../harness/policy";
-import { container, expectClean, expectUndecided, expectViolations, service, withLabels } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, service, withLabels } from "../fixtures";
 
 const publishing = (svc: string, external: unknown, ip = "127.0.0.1") =>
   withLabels(container({ ports: [{ internal: 8000, external, ip }] }, `${svc}-1`), { service: svc, component: "mcp-server" });
@@ -21,6 +21,6 @@ describe("unique-host-ports", () => {
     expectViolations(await runPolicy(uniqueHostPorts, [publishing("graphiti", 8080), service({ endpointSpec: { ports: [{ targetPort: 8080, publishedPort: 8080 }] } })]), ["8080"]);
   });
   it("can't decide on a port that is unknown, and still reports the known clashes", async () => {
-    expectUndecided(await runPolicy(uniqueHostPorts, [publishing("graphiti", UNKNOWN_NUMBER), publishing("rag", 8082)]), "ports of graphiti-1");
+    expectUndecided(await runPolicy(uniqueHostPorts, [computedFrom(publishing("graphiti", UNKNOWN_NUMBER), { ports: ["port-allocation"] }), publishing("rag", 8082)]), "ports of graphiti-1");
   });
 });
