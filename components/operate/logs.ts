@@ -5,6 +5,7 @@ import { Readable, Writable } from "stream";
 import { parseArgs } from "util";
 import { connectionProblem, dockerClient } from "./docker";
 import { OperateError, loadStack, type StackContext } from "./stack";
+import { argvProblem, runCli } from "./cli";
 
 export interface LogSource {
   // What prefixes its lines: gmail-1, gmail-2, or the service name alone.
@@ -158,7 +159,7 @@ export async function main(
       },
     });
   } catch (e) {
-    err(`logs: ${(e as Error).message.split(". To specify")[0]}\nrun with --help for usage\n`);
+    err(`logs: ${argvProblem(e)}\nrun with --help for usage\n`);
     return 2;
   }
   const v = parsed.values;
@@ -203,12 +204,4 @@ export async function main(
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli((argv) => main(argv));

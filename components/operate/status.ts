@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import { parseArgs } from "util";
 import { connectionProblem, dockerClient } from "./docker";
 import { OperateError, loadStack, type StackContext } from "./stack";
+import { argvProblem, runCli } from "./cli";
 
 export interface WorkloadFacts {
   service: string;
@@ -220,7 +221,7 @@ export async function main(
       },
     }).values;
   } catch (e) {
-    err(`status: ${(e as Error).message.split(". To specify")[0]}\nrun with --help for usage`);
+    err(`status: ${argvProblem(e)}\nrun with --help for usage`);
     return 2;
   }
   if (values.help) {
@@ -257,12 +258,4 @@ export async function main(
   return rows.length && !bad.length ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli((argv) => main(argv));

@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import { isMap, parseDocument, type Document } from "yaml";
 import { PROJECT, platformSchema, type PlatformConfig } from "../config/schema";
 import { PinError, dockerConfigCredentials, parseReference, resolveDigest, type Credentials } from "./registry";
+import { argvProblem, runCli } from "../operate/cli";
 
 export interface ImageSetting {
   // Config path below mcp-platform:, e.g. ["services", "gmail", "image"].
@@ -133,7 +134,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   try {
     v = parseArgs({ args: argv, strict: true, options: { stack: { type: "string" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } } }).values;
   } catch (e) {
-    err(`pin: ${(e as Error).message.split(". To specify")[0]}\nrun with --help for usage`);
+    err(`pin: ${argvProblem(e)}\nrun with --help for usage`);
     return 2;
   }
   if (v.help) {
@@ -173,12 +174,4 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli((argv) => main(argv));

@@ -6,6 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parseArgs as parseArgv } from "util";
 import { DEFAULT_OPTIONS, endpointsFromOutputs, failureSummary, formatTable, parseEndpoints, verifyAll, type CheckEvent, type ServiceEndpoint } from "./checks";
+import { argvProblem, runCli } from "../operate/cli";
 
 export const USAGE = `Checks a deployed mcp-platform stack: each service's health URL and, for each MCP server, an MCP
 handshake (initialize, then tools/list), retrying each service until it passes or the timeout runs out.
@@ -50,7 +51,7 @@ export function parseArgs(argv: string[]): CliArgs {
     });
   } catch (e) {
     // node:util's messages name the option and what is wrong ("Option '--stack <value>' argument missing").
-    throw new UsageError((e as Error).message.split(". To specify")[0]!);
+    throw new UsageError(argvProblem(e));
   }
   const v = parsed.values;
   if (v.help) return { timeoutSeconds: 0, help: true };
@@ -211,12 +212,4 @@ export async function main(argv: string[], out: (line: string) => void = console
   return 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli((argv) => main(argv));
