@@ -30,5 +30,5 @@ R=$ROOT
 exec "\$R/lib64/ld-linux-x86-64.so.2" --library-path "\$R/usr/lib/x86_64-linux-gnu:\$R/lib/x86_64-linux-gnu" --argv0 "\$0" "\$R/usr/sbin/haproxy" "\$@"
 WRAPPER
 chmod 755 "$BIN.tmp"; mv "$BIN.tmp" "$BIN"
-"$BIN" -v | head -n 1 >&2
+"$BIN" -v | sed -n 1p >&2  # sed reads it all: head could leave haproxy a SIGPIPE, fatal under pipefail
 echo "$BIN"
