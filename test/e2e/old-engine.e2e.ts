@@ -7,6 +7,7 @@ import { ready, tryReady } from "./lib/context";
 import { startEngine, stopEngine, type Engine } from "./lib/engine";
 import { registryRef } from "./lib/images";
 import { describeResult, E2EStack } from "./lib/stack";
+import { run } from "./lib/run";
 import { RUN } from "./lib/toolchain";
 
 const OLD = `old-${RUN}`.slice(0, 20);
@@ -43,6 +44,8 @@ describe("the platform on Docker 20.10 (API 1.41)", () => {
   afterAll(async () => {
     if (stack && old) await stack.op({ op: "destroy" }).catch(() => undefined);
     if (old) await stopEngine(OLD);
+    // engine.sh made the namespace for this engine: leave none behind.
+    await run("ip", ["netns", "delete", OLD], { allowFail: true });
   });
 
   it("is Docker 20.10, API 1.41", async (ctx) => {
