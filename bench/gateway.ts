@@ -26,18 +26,17 @@ const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 5);
 const GATEWAY_CPUS = 1;
 const LOAD_CORE = "0";
 const gatewayCore = () => String(os.cpus().length - 1);
-// How the benchmark's processes (load, stubs, gateway alike) are scheduled. On a machine with other work,
-// each wake-up of a process waits behind it: up to a millisecond a hop on a loaded 2-core machine, which
-// would be counted as the gateway's latency (it adds two hops). "fifo" (the default as root) runs them
-// real-time (SCHED_FIFO, chrt), so the figures are the gateway's own cost, as on a machine with nothing
-// else on it; "nice" raises their priority only; "none" leaves them as they are.
-const SCHED = process.env.BENCH_SCHED ?? (process.getuid?.() === 0 ? "fifo" : "none");
-if (!["fifo", "nice", "none"].includes(SCHED)) throw new Error(`BENCH_SCHED must be fifo, nice or none, not ${SCHED}`);
+// How the benchmark's processes (load, stubs, gateway alike) are scheduled: "nice" (the default as root)
+// raises their priority over other work on the machine, "none" leaves it. On a machine with other work,
+// each wake-up of a process can still wait behind it (up to a millisecond a hop on a loaded 2-core
+// machine), which the figures then count as the gateway's latency: it adds two hops. Real-time scheduling
+// would hide that, but a spinning real-time process starves the machine: not used.
+const SCHED = process.env.BENCH_SCHED ?? (process.getuid?.() === 0 ? "nice" : "none");
+if (!["nice", "none"].includes(SCHED)) throw new Error(`BENCH_SCHED must be nice or none, not ${SCHED}`);
 
 // A command pinned to a core, scheduled as SCHED says: [file, args] for spawn.
 function pinned(core: string, cmd: string, args: string[]): [string, string[]] {
   const run = ["taskset", "-c", core, cmd, ...args];
-  if (SCHED === "fifo") return ["chrt", ["-f", "10", ...run]];
   if (SCHED === "nice") return ["nice", ["-n", "-10", ...run]];
   return [run[0]!, run.slice(1)];
 }
@@ -71,7 +70,7 @@ function missingTool(): string | undefined {
   const { bin, problem } = findHaproxy();
   if (!bin) return problem;
   if (child.spawnSync("wrk", ["-v"]).error) return "wrk is not installed (apt-get install wrk; .ci/toolchain/install.sh installs it)";
-  if (child.spawnSync("taskset", ["-V"]).error || child.spawnSync("chrt", ["-V"]).error) return "taskset and chrt are not installed (util-linux)";
+  if (child.spawnSync("taskset", ["-V"]).error) return "taskset is not installed (util-linux)";
   if (os.cpus().length < 2) return "needs 2 cores: one for the gateway, one for the load and the upstream";
   return undefined;
 }
