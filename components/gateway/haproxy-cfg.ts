@@ -168,7 +168,12 @@ function metricRules(): string[] {
     // Time from the request's arrival to its response headers, in µs.
     "http-after-response set-var(txn.latency) date(0,us),sub(txn.t0)",
     `http-after-response sc-add-gpc(${c.sumUs},1) var(txn.latency)`,
-    ...LATENCY_BUCKETS_MS.map((ms, i) => `http-after-response sc-inc-gpc(${c.firstBucket + i},1) if { var(txn.latency) -m int le ${Math.round(ms * 1000)} }`),
+    // One counter per latency band (le of its bucket, above the one before), so that a response increments
+    // one, not every bucket above it; metrics.lua adds them up into Prometheus's cumulative buckets.
+    ...LATENCY_BUCKETS_MS.map((ms, i) => {
+      const lo = i === 0 ? 0 : Math.round(LATENCY_BUCKETS_MS[i - 1]! * 1000) + 1;
+      return `http-after-response sc-inc-gpc(${c.firstBucket + i},1) if { var(txn.latency) -m int ${lo}:${Math.round(ms * 1000)} }`;
+    }),
   ];
 }
 

@@ -144,6 +144,14 @@ describe("rendered haproxy.cfg", () => {
     expect(f).toContain("http-request track-sc0 var(txn.rlkey) table rl_gmail");
     expect(f).toContain("http-request set-var(txn.deny) str(429) if !{ var(txn.deny) -m found } { sc_http_req_rate(0) gt 21 }");
     expect(f.find((l) => l.startsWith("http-request return status 429"))).toContain("hdr retry-after 1");
+    // A response counts in one latency band (µs), not in every bucket above it.
+    expect(f).toEqual(
+      expect.arrayContaining([
+        "http-after-response sc-inc-gpc(7,1) if { var(txn.latency) -m int 0:1000 }",
+        "http-after-response sc-inc-gpc(8,1) if { var(txn.latency) -m int 1001:2500 }",
+        "http-after-response sc-inc-gpc(18,1) if { var(txn.latency) -m int 2500001:10000000 }",
+      ]),
+    );
     expect(section("frontend metrics")).toEqual([
       "bind :9101",
       "no log",

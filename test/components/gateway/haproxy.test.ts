@@ -444,6 +444,11 @@ describe("observability", () => {
     const count = value('mcp_gateway_client_response_seconds_count{route="gmail",client="alice"}');
     expect(value('mcp_gateway_client_response_seconds_bucket{route="gmail",client="alice",le="+Inf"}')).toBe(count);
     expect(value('mcp_gateway_client_response_seconds_bucket{route="gmail",client="alice",le="10"}')).toBe(count);
+    // Cumulative, as Prometheus reads them, though the config counts each band once.
+    const buckets = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "10"].map((le) =>
+      value(`mcp_gateway_client_response_seconds_bucket{route="gmail",client="alice",le="${le}"}`),
+    );
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
     expect(value('mcp_gateway_client_response_seconds_sum{route="gmail",client="alice"}')).toBeGreaterThan(0);
     // Not on a route's port.
     expect((await tlsRequest(port.gmail!, ca, { path: "/metrics" })).status).toBe(404);
