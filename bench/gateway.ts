@@ -109,7 +109,9 @@ export async function gatewaySection(runs: number): Promise<Section> {
     await waitReady(metricsPort, () => haproxy.exitCode !== null, () => "");
 
     const rows: string[][] = [];
-    const data: Record<string, unknown> = { connections: CONNECTIONS, secondsPerRun: SECONDS, gatewayCpus: GATEWAY_CPUS, gatewayThreads: model.threads, load: "wrk", scheduling: SCHED };
+    // The machine's other work, which the figures depend on (1-minute load average, at the start and the end).
+    const loadAverage = [os.loadavg()[0]!];
+    const data: Record<string, unknown> = { loadAverage, connections: CONNECTIONS, secondsPerRun: SECONDS, gatewayCpus: GATEWAY_CPUS, gatewayThreads: model.threads, load: "wrk", scheduling: SCHED };
     let gatewayRequests = 0;
     for (const [answer, upstreamPort, viaPort, service] of [
       ["trivial", trivialPort, gatewayPort, "gmail"],
@@ -165,7 +167,9 @@ export async function gatewaySection(runs: number): Promise<Section> {
     const logged = fs.readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes('"client":"bench"')).length;
     if (logged < gatewayRequests) throw new Error(`the access log holds ${logged} lines for ${gatewayRequests} requests through the gateway`);
     data.accessLogLines = logged;
-    return { title: `${title}, ${CONNECTIONS} keep-alive connections (wrk), ${SECONDS} s per run, scheduling ${SCHED}`, columns, rows, data };
+    loadAverage.push(os.loadavg()[0]!);
+    const load = loadAverage.map((l) => l.toFixed(1)).join("→");
+    return { title: `${title}, ${CONNECTIONS} keep-alive connections (wrk), ${SECONDS} s per run, scheduling ${SCHED}, load average ${load}`, columns, rows, data };
   } finally {
     for (const p of procs) p.kill("SIGTERM");
     fs.rmSync(dir, { recursive: true, force: true });
