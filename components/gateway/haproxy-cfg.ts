@@ -105,7 +105,7 @@ function authRules(route: GatewayRoute, confDir: string): string[] {
   }
   const alg = a.algorithm;
   const cache = tokenCacheTable(route);
-  const scopesOk = a.scopes.map((_, i) => `scope_${i}`).join(" ");
+  const scopesOk = a.scopes.map((_, i) => `scope_${i}`);
   return [
     "http-request set-var(txn.bearer) http_auth_bearer",
     "acl has_token var(txn.bearer) -m found",
@@ -146,7 +146,7 @@ function authRules(route: GatewayRoute, confDir: string): string[] {
       ? [`http-request set-var(txn.deny) str(403scope) if ${a.scopes.map((_, i) => `!{ var(txn.deny) -m found } valid !cached !scope_${i}`).join(" || ")}`]
       : []),
     // Remember a token that passed every check but time (exp must fit the table's 32-bit tag).
-    `http-request track-sc2 var(txn.tkey) table ${cache} if valid !cached ${scopesOk} { var(txn.exp) -m int lt 4294967296 } { var(txn.nbf) -m int ge 0 }`,
+    `http-request track-sc2 var(txn.tkey) table ${cache} if ${["valid", "!cached", ...scopesOk, "{ var(txn.exp) -m int lt 4294967296 }", "{ var(txn.nbf) -m int ge 0 }"].join(" ")}`,
     `http-request sc-set-gpt(${TOKEN_CACHE.exp},2) var(txn.exp) if { sc_tracked(2) }`,
     `http-request sc-set-gpt(${TOKEN_CACHE.nbf},2) var(txn.nbf) if { sc_tracked(2) }`,
     `http-request sc-set-gpt(${TOKEN_CACHE.ok},2) 1 if { sc_tracked(2) }`,
