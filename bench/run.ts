@@ -115,7 +115,15 @@ async function main() {
     results[name] = s.data;
     console.log(`${renderTable(s)}\n`);
   }
-  fs.writeFileSync(path.join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  // A run of some sections keeps the other sections' figures from the file, each with its run's date and machine.
+  const file = path.join(__dirname, "results.json");
+  const previous = only.length && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  const runs = { ...((previous.sectionRuns as Record<string, unknown> | undefined) ?? {}) };
+  for (const name of Object.keys(SECTIONS)) {
+    if (name in results) runs[name] = { date: results.date, machine };
+    else if (name in previous && !(name in runs)) runs[name] = { date: previous.date, machine: previous.machine };
+  }
+  fs.writeFileSync(file, `${JSON.stringify({ ...previous, ...results, sectionRuns: runs }, null, 2)}\n`);
   console.log("Wrote bench/results.json");
 }
 

@@ -64,6 +64,9 @@ const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const backend = (r: GatewayRoute) => `be_${r.service}`;
 const rateTable = (r: GatewayRoute) => `rl_${r.service}`;
 export const metricsTable = (r: Pick<GatewayRoute, "service">) => `mx_${r.service}`;
+export const tokenCacheTable = (r: Pick<GatewayRoute, "service">) => `jwt_${r.service}`;
+// The token cache: tags per token hash, by index in its gpt array; its size and how long a verification holds.
+export const TOKEN_CACHE = { ok: 0, exp: 1, nbf: 2, size: "20k", ttl: "5m" } as const;
 
 function json(status: number, body: string, extra: string[] = []): string {
   return `return status ${status} content-type application/json ${extra.join(" ")}${extra.length ? " " : ""}string ${q(body)}`;
@@ -101,9 +104,17 @@ function authRules(route: GatewayRoute, confDir: string): string[] {
     ];
   }
   const alg = a.algorithm;
+  const cache = tokenCacheTable(route);
+  const scopesOk = a.scopes.map((_, i) => `scope_${i}`);
   return [
     "http-request set-var(txn.bearer) http_auth_bearer",
     "acl has_token var(txn.bearer) -m found",
+    // A token seen before whose signature, alg, iss, aud and scopes passed (they cannot change for the same
+    // bytes): found by its SHA-256 in a stick table, so the RSA/ECDSA verification runs once per token, not
+    // once per request. exp and nbf are kept with it and checked on every request.
+    "http-request set-var(txn.tkey) var(txn.bearer),digest(sha256) if has_token",
+    `http-request set-var(txn.cached) var(txn.tkey),table_gpt(${TOKEN_CACHE.ok},${cache}) if has_token`,
+    "acl cached var(txn.cached) -m int 1",
     "acl alg_ok var(txn.bearer),jwt_header_query('$.alg') -m str " + alg,
     // One line per issuer key (old and new during a rotation): same-named ACLs are ORed.
     ...a.publicKeys.map((_, i) => `acl sig_ok var(txn.bearer),jwt_verify(${alg},${confDir}/${issuerKeyFile(route.service, i)}) -m int 1`),
@@ -112,25 +123,35 @@ function authRules(route: GatewayRoute, confDir: string): string[] {
     `acl aud_ok var(txn.bearer),jwt_payload_query('$.aud') -m str ${a.audience}`,
     ...Array.from({ length: AUDIENCE_LIST_MAX }, (_, i) => `acl aud_ok var(txn.bearer),jwt_payload_query('$.aud[${i}]') -m str ${a.audience}`),
     "http-request set-var(txn.now) date",
-    "http-request set-var(txn.exp) var(txn.bearer),jwt_payload_query('$.exp','int') if has_token",
+    `http-request set-var(txn.exp) var(txn.tkey),table_gpt(${TOKEN_CACHE.exp},${cache}) if cached`,
+    `http-request set-var(txn.nbf) var(txn.tkey),table_gpt(${TOKEN_CACHE.nbf},${cache}) if cached`,
+    "http-request set-var(txn.exp) var(txn.bearer),jwt_payload_query('$.exp','int') if has_token !cached",
     // nbf is optional: 0 unless the token sets it.
-    "http-request set-var(txn.nbf) int(0)",
-    "http-request set-var(txn.nbf) var(txn.bearer),jwt_payload_query('$.nbf','int') if has_token",
+    "http-request set-var(txn.nbf) int(0) if !cached",
+    "http-request set-var(txn.nbf) var(txn.bearer),jwt_payload_query('$.nbf','int') if has_token !cached",
     "acl exp_ok var(txn.exp),sub(txn.now) -m int gt 0",
     // 60 s of clock skew between the issuer and this host.
     "acl nbf_ok var(txn.nbf),sub(txn.now) -m int le 60",
-    "http-request set-var(txn.valid) bool(true) if has_token alg_ok iss_ok aud_ok exp_ok nbf_ok sig_ok",
+    "http-request set-var(txn.valid) bool(true) if has_token cached exp_ok nbf_ok",
+    "http-request set-var(txn.valid) bool(true) if has_token !cached alg_ok iss_ok aud_ok exp_ok nbf_ok sig_ok",
     "acl valid var(txn.valid) -m bool",
-    // The client: client_id (RFC 9068), else sub.
+    // The client: client_id (RFC 9068), else sub, from the payload decoded once.
+    "http-request set-var(txn.claims) var(txn.bearer),field(2,.),ub64dec if valid",
     "http-request set-var(txn.client) str(token) if valid",
-    "http-request set-var(txn.client) var(txn.bearer),jwt_payload_query('$.sub') if valid",
-    "http-request set-var(txn.client) var(txn.bearer),jwt_payload_query('$.client_id') if valid",
+    "http-request set-var(txn.client) var(txn.claims),json_query('$.sub') if valid",
+    "http-request set-var(txn.client) var(txn.claims),json_query('$.client_id') if valid",
     ...a.scopes.map((s, i) => `acl scope_${i} var(txn.bearer),jwt_payload_query('$.scope') -m reg ${q(`(^| )${regexEscape(s)}( |$)`)}`),
     "http-request set-var(txn.deny) str(401) if !{ var(txn.deny) -m found } !valid",
     ...(a.scopes.length
-      ? [`http-request set-var(txn.deny) str(403scope) if ${a.scopes.map((_, i) => `!{ var(txn.deny) -m found } valid !scope_${i}`).join(" || ")}`]
+      ? [`http-request set-var(txn.deny) str(403scope) if ${a.scopes.map((_, i) => `!{ var(txn.deny) -m found } valid !cached !scope_${i}`).join(" || ")}`]
       : []),
+    // Remember a token that passed every check but time (exp must fit the table's 32-bit tag).
+    `http-request track-sc2 var(txn.tkey) table ${cache} if ${["valid", "!cached", ...scopesOk, "{ var(txn.exp) -m int lt 4294967296 }", "{ var(txn.nbf) -m int ge 0 }"].join(" ")}`,
+    `http-request sc-set-gpt(${TOKEN_CACHE.exp},2) var(txn.exp) if { sc_tracked(2) }`,
+    `http-request sc-set-gpt(${TOKEN_CACHE.nbf},2) var(txn.nbf) if { sc_tracked(2) }`,
+    `http-request sc-set-gpt(${TOKEN_CACHE.ok},2) 1 if { sc_tracked(2) }`,
     "http-request unset-var(txn.bearer)",
+    "http-request unset-var(txn.claims)",
   ];
 }
 
@@ -147,7 +168,12 @@ function metricRules(): string[] {
     // Time from the request's arrival to its response headers, in µs.
     "http-after-response set-var(txn.latency) date(0,us),sub(txn.t0)",
     `http-after-response sc-add-gpc(${c.sumUs},1) var(txn.latency)`,
-    ...LATENCY_BUCKETS_MS.map((ms, i) => `http-after-response sc-inc-gpc(${c.firstBucket + i},1) if { var(txn.latency) -m int le ${Math.round(ms * 1000)} }`),
+    // One counter per latency band (le of its bucket, above the one before), so that a response increments
+    // one, not every bucket above it; metrics.lua adds them up into Prometheus's cumulative buckets.
+    ...LATENCY_BUCKETS_MS.map((ms, i) => {
+      const lo = i === 0 ? 0 : Math.round(LATENCY_BUCKETS_MS[i - 1]! * 1000) + 1;
+      return `http-after-response sc-inc-gpc(${c.firstBucket + i},1) if { var(txn.latency) -m int ${lo}:${Math.round(ms * 1000)} }`;
+    }),
   ];
 }
 
@@ -305,7 +331,7 @@ export function renderHaproxyCfg(model: GatewayModel, target: RenderTarget): str
       // Lua booleans as booleans (the 3.1+ behaviour); must come before lua-load.
       "tune.lua.bool-sample-conversion normal",
       `lua-load ${target.confDir}/${METRICS_LUA} ${run}/${ADMIN_SOCKET} ${LATENCY_BUCKETS_MS.join(",")} ${model.routes.map(metricsTable).join(" ")}`,
-      "tune.stick-counters 2",
+      "tune.stick-counters 3",
       `ssl-default-bind-ciphers ${TLS_CIPHERS}`,
       `ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
       "ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets",
@@ -351,6 +377,9 @@ export function renderHaproxyCfg(model: GatewayModel, target: RenderTarget): str
       `backend ${rateTable(route)}`,
       ...indent([`stick-table type string len 128 size 100k expire ${Math.max(60, Math.ceil(periodMs / 1000) * 2)}s store http_req_rate(${periodMs}ms)`]),
       "",
+      ...(route.auth.mode === "oauth"
+        ? [`backend ${tokenCacheTable(route)}`, ...indent([`stick-table type binary len 32 size ${TOKEN_CACHE.size} expire ${TOKEN_CACHE.ttl} store gpt(3)`]), ""]
+        : []),
       `backend ${metricsTable(route)}`,
       ...indent([`stick-table type string len 128 size 10k expire 24h store gpc(${COUNTERS.firstBucket + LATENCY_BUCKETS_MS.length})`]),
       "",

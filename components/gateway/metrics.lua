@@ -67,8 +67,11 @@ local function render()
         add(f[1] .. "{" .. l .. ',status="403"} ' .. g(C403))
         add(f[1] .. "{" .. l .. ',status="429"} ' .. g(C429))
       else
+        -- The config counts each latency band once; Prometheus's buckets are cumulative.
+        local cumulative = 0
         for i, b in ipairs(bounds) do
-          add(f[1] .. "_bucket{" .. l .. ',le="' .. string.format("%g", tonumber(b) / 1000) .. '"} ' .. g(FIRST_BUCKET + i - 1))
+          cumulative = cumulative + g(FIRST_BUCKET + i - 1)
+          add(f[1] .. "_bucket{" .. l .. ',le="' .. string.format("%g", tonumber(b) / 1000) .. '"} ' .. cumulative)
         end
         add(f[1] .. "_bucket{" .. l .. ',le="+Inf"} ' .. g(COUNT))
         add(f[1] .. "_sum{" .. l .. "} " .. string.format("%.6f", g(SUM_US) / 1e6))

@@ -77,10 +77,24 @@ describe("rendered haproxy.cfg", () => {
         `acl sig_ok var(txn.bearer),jwt_verify(RS256,${GATEWAY_CONF_DIR}/gmail-issuer-2.pem) -m int 1`,
         "acl iss_ok var(txn.bearer),jwt_payload_query('$.iss') -m str https://auth.example.com",
         "acl aud_ok var(txn.bearer),jwt_payload_query('$.aud') -m str https://127.0.0.1:8080/mcp",
-        "http-request set-var(txn.valid) bool(true) if has_token alg_ok iss_ok aud_ok exp_ok nbf_ok sig_ok",
+        "http-request set-var(txn.valid) bool(true) if has_token !cached alg_ok iss_ok aud_ok exp_ok nbf_ok sig_ok",
         "acl scope_0 var(txn.bearer),jwt_payload_query('$.scope') -m reg '(^| )mcp:tools( |$)'",
       ]),
     );
+    // A token that passed once is found by its hash; only its time (exp, nbf) is checked again.
+    expect(conf).toContain("backend jwt_gmail\n    stick-table type binary len 32 size 20k expire 5m store gpt(3)");
+    expect(f).toEqual(
+      expect.arrayContaining([
+        "http-request set-var(txn.tkey) var(txn.bearer),digest(sha256) if has_token",
+        "http-request set-var(txn.cached) var(txn.tkey),table_gpt(0,jwt_gmail) if has_token",
+        "http-request set-var(txn.valid) bool(true) if has_token cached exp_ok nbf_ok",
+        "http-request track-sc2 var(txn.tkey) table jwt_gmail if valid !cached scope_0 { var(txn.exp) -m int lt 4294967296 } { var(txn.nbf) -m int ge 0 }",
+      ]),
+    );
+    // Scopes are checked on a first sighting only: a cached token had them all.
+    expect(f).toContain("http-request set-var(txn.deny) str(403scope) if !{ var(txn.deny) -m found } valid !cached !scope_0 !is_health");
+    // apiKey routes have no token cache.
+    expect(conf).not.toContain("backend jwt_graphiti");
     expect(f.find((l) => l.includes("oauth-protected-resource"))).toContain("if { path /.well-known/oauth-protected-resource/mcp } || { path /.well-known/oauth-protected-resource }");
     expect(f.find((l) => l.startsWith("http-request return status 401"))).toContain(
       `hdr www-authenticate 'Bearer resource_metadata="https://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp", scope="mcp:tools", error="invalid_token"'`,
@@ -130,6 +144,14 @@ describe("rendered haproxy.cfg", () => {
     expect(f).toContain("http-request track-sc0 var(txn.rlkey) table rl_gmail");
     expect(f).toContain("http-request set-var(txn.deny) str(429) if !{ var(txn.deny) -m found } { sc_http_req_rate(0) gt 21 }");
     expect(f.find((l) => l.startsWith("http-request return status 429"))).toContain("hdr retry-after 1");
+    // A response counts in one latency band (µs), not in every bucket above it.
+    expect(f).toEqual(
+      expect.arrayContaining([
+        "http-after-response sc-inc-gpc(7,1) if { var(txn.latency) -m int 0:1000 }",
+        "http-after-response sc-inc-gpc(8,1) if { var(txn.latency) -m int 1001:2500 }",
+        "http-after-response sc-inc-gpc(18,1) if { var(txn.latency) -m int 2500001:10000000 }",
+      ]),
+    );
     expect(section("frontend metrics")).toEqual([
       "bind :9101",
       "no log",

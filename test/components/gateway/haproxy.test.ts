@@ -1,6 +1,9 @@
 // The rendered config on the real HAProxy (3.2) on loopback, with TLS, in front of replicas built with
 // the MCP SDK and plain stubs, called by the MCP SDK client with real JWTs: what a client of the platform sees.
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
 import * as http from "http";
 import * as https from "https";
 import * as tls from "tls";
@@ -111,6 +114,15 @@ async function connect(service: string, token: string): Promise<{ client: Client
   await c.connect(transport);
   return { client: c, transport };
 }
+// One command on the gateway's runtime API (the admin socket in its run directory).
+const adminCommand = (command: string) =>
+  new Promise<string>((resolve, reject) => {
+    let out = "";
+    const s = net.connect(path.join(gateway.dir, "run", "admin.sock"), () => s.end(`${command}\n`));
+    s.on("data", (d: Buffer) => (out += d.toString()));
+    s.on("end", () => resolve(out));
+    s.on("error", reject);
+  });
 const whoami = async (c: Client) => ((await c.callTool({ name: "whoami" })).content as { text: string }[])[0]!.text;
 
 describe("OAuth 2.1 resource server (oauth mode)", () => {
@@ -185,6 +197,38 @@ describe("OAuth 2.1 resource server (oauth mode)", () => {
   it("accepts aud as a list that contains the route's canonical URL", async () => {
     const r = await post("gmail", bearer(await gmailToken({ aud: ["https://a.example.com", route("gmail").resource] })));
     expect(r.status).toBe(200);
+  });
+
+  it("verifies a token once, then checks only its time: refused once it expires, and a changed byte is a new token", async () => {
+    const t = await gmailToken({ sub: "dave", exp: Math.floor(Date.now() / 1000) + 3 });
+    expect((await post("gmail", bearer(t))).status).toBe(200);
+    // Its verification is kept by the token's SHA-256, with its exp.
+    const table = await adminCommand("show table jwt_gmail");
+    const key = createHash("sha256").update(t).digest("hex").toUpperCase();
+    const entry = table.split("\n").find((l) => l.toUpperCase().includes(`KEY=${key}`));
+    expect(entry).toBeDefined();
+    expect(entry).toMatch(/gpt0=1 /);
+    expect(entry).toContain(`gpt1=${JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString()).exp}`);
+    expect((await post("gmail", bearer(t))).status).toBe(200);
+    // One byte of the signature changed: another token, verified again, refused.
+    const forged = t.slice(0, -2) + (t.at(-2) === "A" ? "B" : "A") + t.at(-1);
+    expect((await post("gmail", bearer(forged))).status).toBe(401);
+    // The payload changed under the same signature (another client): refused.
+    const [h, , sig] = t.split(".");
+    const other = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString()), sub: "mallory" })).toString("base64url");
+    expect((await post("gmail", bearer(`${h}.${other}.${sig}`))).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 4000));
+    const late = await post("gmail", bearer(t));
+    expect(late.status).toBe(401);
+    expect(late.headers["www-authenticate"]).toContain('error="invalid_token"');
+  }, 15_000);
+
+  it("does not remember a token without the required scope", async () => {
+    const t = await gmailToken({ scope: "mcp:read" });
+    expect((await post("gmail", bearer(t))).status).toBe(403);
+    expect((await post("gmail", bearer(t))).status).toBe(403);
+    const key = createHash("sha256").update(t).digest("hex").toUpperCase();
+    expect((await adminCommand("show table jwt_gmail")).toUpperCase()).not.toContain(`KEY=${key}`);
   });
 
   it("refuses a token in the query string", async () => {
@@ -400,6 +444,11 @@ describe("observability", () => {
     const count = value('mcp_gateway_client_response_seconds_count{route="gmail",client="alice"}');
     expect(value('mcp_gateway_client_response_seconds_bucket{route="gmail",client="alice",le="+Inf"}')).toBe(count);
     expect(value('mcp_gateway_client_response_seconds_bucket{route="gmail",client="alice",le="10"}')).toBe(count);
+    // Cumulative, as Prometheus reads them, though the config counts each band once.
+    const buckets = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "10"].map((le) =>
+      value(`mcp_gateway_client_response_seconds_bucket{route="gmail",client="alice",le="${le}"}`),
+    );
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
     expect(value('mcp_gateway_client_response_seconds_sum{route="gmail",client="alice"}')).toBeGreaterThan(0);
     // Not on a route's port.
     expect((await tlsRequest(port.gmail!, ca, { path: "/metrics" })).status).toBe(404);

@@ -8,10 +8,10 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { platformSchema } from "../../../components/config/schema";
-import { renderHaproxyCfg } from "../../../components/gateway/haproxy-cfg";
+import { issuerKeyFile, renderHaproxyCfg } from "../../../components/gateway/haproxy-cfg";
 import { gatewayModel, type GatewayModel } from "../../../components/gateway/model";
 import { skipOrFail } from "../../harness/tools";
-import { selfSigned, tlsRequest, waitReady, writeConfDir } from "./harness";
+import { makeIssuer, selfSigned, tlsRequest, waitReady, writeConfDir, type Issuer } from "./harness";
 import { findHaproxy, freePorts, startReplica, type StubReplica } from "./stubs";
 
 const HAPROXY = findHaproxy();
@@ -24,7 +24,12 @@ let entry: child.ChildProcess | undefined;
 let output = "";
 let ca: string;
 let gatewayPort = 0;
+let oauthPort = 0;
 let metricsPort = 0;
+// rag takes OAuth tokens: signed by the old key until a rotation's last step removes it.
+let oldKey: Issuer;
+let newKey: Issuer;
+let ragKeys: string[] = [];
 const replicas: StubReplica[] = [];
 
 function modelFor(replicaCount: number, ratePerMinute: number): GatewayModel {
@@ -33,12 +38,13 @@ function modelFor(replicaCount: number, ratePerMinute: number): GatewayModel {
     services: {
       gmail: { replicas: replicaCount, publishedPort: gatewayPort, rateLimitPerMinute: ratePerMinute, rateLimitBurst: 100, auth: { mode: "apiKey", clients: ["tester"] } },
       graphiti: { enabled: false },
-      rag: { enabled: false },
+      rag: { publishedPort: oauthPort, auth: { mode: "oauth", issuer: oldKey.issuer, publicKeys: ragKeys } },
     },
     healthMonitor: { enabled: false },
   });
   const m = gatewayModel(c);
-  m.routes[0]!.peers = replicas.slice(0, replicaCount).map((r) => r.address);
+  m.routes.find((r) => r.service === "gmail")!.peers = replicas.slice(0, replicaCount).map((r) => r.address);
+  m.routes.find((r) => r.service === "rag")!.peers = [replicas[0]!.address];
   return m;
 }
 
@@ -46,7 +52,10 @@ let startError: unknown;
 beforeAll(async () => {
   if (!HAPROXY.bin) return;
   try {
-    [gatewayPort, metricsPort] = (await freePorts(2)) as [number, number];
+    [gatewayPort, oauthPort, metricsPort] = (await freePorts(3)) as [number, number, number];
+    oldKey = await makeIssuer("https://auth.example.com");
+    newKey = await makeIssuer("https://auth.example.com");
+    ragKeys = [oldKey.publicKeyPem];
     for (let i = 1; i <= 3; i++) replicas.push(await startReplica(`gmail-${i}`, "/mcp"));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "gateway-reload-"));
     const cert = selfSigned();
@@ -152,5 +161,27 @@ describe("reload in place", () => {
     expect(output).toContain("config changed but is invalid; still serving the previous one");
     for (let i = 0; i < 5; i++) expect(await servedBy()).toMatch(/^gmail-[123]$/);
     fs.writeFileSync(path.join(confDir, "haproxy.cfg"), good);
+  }, 30_000);
+
+  it("forgets every verified token on a reload: a rotation's removed key stops working at once", async () => {
+    const ragAudience = `https://127.0.0.1:${oauthPort}/mcp`;
+    const post = async (token: string) => (await tlsRequest(oauthPort, ca, { path: "/mcp", method: "POST", headers: { authorization: `Bearer ${token}` }, body: "{}" })).status;
+    const old = await oldKey.sign({ aud: ragAudience, sub: "tester" }, { expiresIn: "1h" });
+    const next = await newKey.sign({ aud: ragAudience, sub: "tester" }, { expiresIn: "1h" });
+    // Verified once, then remembered.
+    expect([await post(old), await post(old), await post(next)]).toEqual([200, 200, 401]);
+    // The rotation's last step: only the new key.
+    ragKeys = [newKey.publicKeyPem];
+    fs.writeFileSync(path.join(confDir, issuerKeyFile("rag", 0)), newKey.publicKeyPem);
+    rewrite(modelFor(3, 3000));
+    // The new config is in force once a new-key token passes (bounded: 15 s); the old one, remembered by
+    // the previous worker, is checked again by the new one and refused.
+    let status = 0;
+    for (let i = 0; i < 150 && status !== 200; i++) {
+      status = await post(next);
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status, output).toBe(200);
+    expect(await post(old)).toBe(401);
   }, 30_000);
 });
