@@ -4,6 +4,9 @@
 // that change nothing, and a destroy that leaves nothing behind.
 import * as net from "net";
 import * as path from "path";
+import { Agent, fetch as undiciFetch } from "undici";
+import { parse } from "yaml";
+import * as fs from "fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
 import { inspectAll, label, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
@@ -11,6 +14,7 @@ import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
 
 const NAME = "e2e-dev";
+const MONITOR_INTERVAL_SECONDS = 10;
 const SECRETS = {
   openaiApiKey: "sk-e2e-stand-in-not-a-key",
   gmailOauthKeys: JSON.stringify({ installed: { client_id: "e2e-client", client_secret: "e2e-secret" } }),
@@ -26,7 +30,12 @@ describe("the dev stack on a real Docker engine", () => {
     const r = tryReady();
     if (!r) return;
     stack = new E2EStack(NAME, r.toolchain);
-    await stack.init({ base: "dev", config: { dockerHost: r.engineHost, sourceRoot: r.images.sourceRoot }, secrets: SECRETS });
+    // The committed dev settings, with the monitor probing every 10 s rather than 30 s so that its alerts
+    // (3 failed checks in a row) come within the test's patience. Not shorter: its probes through the gateway
+    // count against each route's rate limit (dev: 100 a minute), and at 3 s they used it all up.
+    const dev = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    const healthMonitor = { ...dev.config["mcp-platform:healthMonitor"], intervalSeconds: MONITOR_INTERVAL_SECONDS };
+    await stack.init({ base: "dev", config: { dockerHost: r.engineHost, sourceRoot: r.images.sourceRoot, healthMonitor }, secrets: SECRETS });
   });
 
   afterAll(async () => {
@@ -97,6 +106,71 @@ describe("the dev stack on a real Docker engine", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     for (const s of ["gmail", "graphiti", "rag"]) expect(r.stdout).toMatch(new RegExp(`^${s}\\s+ok \\(HTTP 200\\)\\s+ok \\(\\d+ tools\\)`, "m"));
     expect(r.stdout).toMatch(/^health-monitor\s+ok \(HTTP 200\)/m);
+  });
+
+  it("has the health monitor see the fleet: every service healthy, then a stopped server and a stale backup each alerted and resolved", async (ctx) => {
+    const { engine } = ready(ctx);
+    const outputs = await stack.outputs();
+    const key = Object.values((outputs.apiKeys as Record<string, Record<string, string>>)["health-monitor"]!)[0]!;
+    // A connection per call: a poll a second apart would otherwise race the gateway closing an idle one.
+    const api = async <T>(p: string): Promise<T> => {
+      const dispatcher = new Agent({ connect: { ca: outputs.gatewayCertificate as string } });
+      try {
+        const res = await undiciFetch(`https://127.0.0.1:8083${p}`, { headers: { authorization: `Bearer ${key}` }, dispatcher });
+        expect(res.status, p).toBe(200);
+        return (await res.json()) as T;
+      } finally {
+        await dispatcher.close();
+      }
+    };
+    interface Alert { type: string; service: string; resolved: boolean; message: string }
+    const alerts = (service: string) => api<Alert[]>(`/api/alerts?service=${service}`);
+    // Up to 3 failed checks 10 s apart and a probe timeout, plus the gateway's and Docker's own delays.
+    const until = async (what: string, ok: () => Promise<boolean>, seconds = 120) => {
+      const deadline = Date.now() + seconds * 1000;
+      // A failed call (the gateway's 503 while it holds the monitor out after slow answers) is a "not yet".
+      let last = "";
+      const check = () => ok().catch((e: Error) => ((last = e.message), false));
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`not within ${seconds} s: ${what}${last ? ` (last: ${last})` : ""}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      return (seconds * 1000 - (deadline - Date.now())) / 1000;
+    };
+    type Overall = { services: Record<string, { status: string }> };
+    const servers = ["gmail", "graphiti", "rag", "neo4j"];
+    await until("every server healthy on the monitor", async () => {
+      const o = await api<Overall>("/api/health/overall");
+      return servers.every((s) => o.services[s]?.status === "healthy");
+    });
+
+    // A stopped server: service_down raised, then resolved once it is back.
+    const rag = services().find((c) => label(c, "service") === "rag")!;
+    await engine.docker(["stop", rag.Id]);
+    try {
+      const raised = await until("service_down for rag", async () => (await alerts("rag")).some((a) => a.type === "service_down" && !a.resolved));
+      recordFigure("dev: monitor alerts a stopped server after", raised, "s");
+    } finally {
+      await engine.docker(["start", rag.Id]);
+    }
+    await until("service_down for rag resolved", async () => (await alerts("rag")).every((a) => a.type !== "service_down" || a.resolved), 120);
+
+    // A stale backup: a status file whose last verified backup is older than dev's RPO (1440 min), written
+    // onto the backups volume the monitor reads; then a fresh one.
+    const monitor = services().find((c) => label(c, "service") === "health-monitor")!;
+    const volume = monitor.Mounts.find((m) => m.Destination === "/backups")!.Name!;
+    const writeStatus = (at: Date) =>
+      engine.docker(["run", "--rm", "-i", "--user", "0:0", "--network", "none", "-v", `${volume}:/backups`, "--entrypoint", "bash", "neo4j:5.26", "-c", `cat > /backups/status.json`], {
+        input: JSON.stringify({ lastVerifiedBackup: at.toISOString(), snapshotId: "e2e", lastRun: { time: at.toISOString(), ok: true } }),
+      });
+    try {
+      await writeStatus(new Date(Date.now() - 2 * 86_400_000));
+      await until("backup_stale raised", async () => (await api<Alert[]>("/api/alerts")).some((a) => a.type === "backup_stale" && !a.resolved));
+      await writeStatus(new Date());
+      await until("backup_stale resolved", async () => (await api<Alert[]>("/api/alerts")).every((a) => a.type !== "backup_stale" || a.resolved));
+    } finally {
+      await engine.docker(["run", "--rm", "--user", "0:0", "--network", "none", "-v", `${volume}:/backups`, "--entrypoint", "rm", "neo4j:5.26", "-f", "/backups/status.json"]);
+    }
   });
 
   it("keeps the backend network without a route out: a probe there reaches Neo4j and nothing else", async (ctx) => {
