@@ -169,7 +169,7 @@ describe("LoadGenerator against a real MCP server on loopback", () => {
 
   it("records successes with the replica that answered, and asks for each protocol revision in turn", async () => {
     const { summary, load, versions } = await drive({ mode: "ok" }, () => {});
-    expect(summary.failed).toBe(0);
+    expect([summary.failed, summary.lostSessions.length]).toEqual([0, 0]);
     expect(versions.sort()).toEqual(["2025-06-18", "2025-11-25"]);
     expect(summary.byTarget.stub!.ok).toBeGreaterThan(4);
     expect(new Set(summary.failures.map((f) => f.replica))).toEqual(new Set());
@@ -196,9 +196,11 @@ describe("LoadGenerator against a real MCP server on loopback", () => {
     expect(during.failures.every((f) => f.end - f.start < 1200)).toBe(true);
   });
 
-  it("counts a lost session once per client (404), then the client initialises again", async () => {
+  it("counts a lost session (404) once per client, apart from failures: the client initialises again and re-sends", async () => {
     const { during, initializes } = await drive({ mode: "ok" }, (b) => (b.mode = "forget-sessions"));
-    expect(during.byCause).toEqual({ "http 404": 2 });
+    expect(during.failed).toBe(0);
+    expect(during.lostSessions.map((l) => [l.target, l.replica]).sort()).toEqual([["stub", "stub-1"], ["stub", "stub-1"]]);
+    expect(new Set(during.lostSessions.map((l) => l.client)).size).toBe(2);
     expect(initializes).toBe(4);
     expect(during.sent - during.failed).toBeGreaterThan(2);
   });

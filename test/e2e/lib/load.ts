@@ -3,7 +3,7 @@
 // cheap tool at a steady aggregate rate spread over every target. Every request is recorded once: its
 // latency, the replica that answered (the gateway's x-mcp-platform-replica header), or its failure with
 // one cause (HTTP status, reset, refused, timeout, MCP error, tool error). A client whose session is gone
-// (404) initialises again on its next turn, as the spec tells a client to.
+// (404) initialises again and re-sends, as the spec tells a client to; the lost session is counted apart.
 //
 // The accounting (Recorder, Pacer, causeOf, quantile) is pure and unit-tested in load.test.ts next to it, part of `npm test`.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -38,6 +38,14 @@ export interface Pending {
   readonly settled: boolean;
 }
 
+export interface LostSession {
+  target: string;
+  client: number;
+  // The replica that held it.
+  replica?: string;
+  at: number;
+}
+
 export interface Summary {
   sent: number;
   ok: number;
@@ -45,6 +53,7 @@ export interface Summary {
   // Requests the pacer left out because the generator fell behind (not sent, not failures).
   skipped: number;
   byCause: Record<string, number>;
+  lostSessions: LostSession[];
   byTarget: Record<string, { ok: number; failed: number }>;
   latencyMs: { p50: number; p99: number; max: number };
   failures: Outcome[];
@@ -62,6 +71,12 @@ export class Recorder {
   readonly outcomes: Outcome[] = [];
   // Skipped slots, by the time they were due.
   readonly skippedAt: number[] = [];
+  // Sessions the server no longer knew (404), after which the client initialised again.
+  readonly lostSessions: LostSession[] = [];
+
+  loseSession(l: LostSession): void {
+    this.lostSessions.push(l);
+  }
 
   begin(target: string, client: number, op: Operation, start: number, replica?: string): Pending {
     let settled = false;
@@ -102,6 +117,7 @@ export class Recorder {
       failed: failures.length,
       skipped: this.skippedAt.filter((t) => t >= from && t < to).length,
       byCause,
+      lostSessions: this.lostSessions.filter((l) => l.at >= from && l.at < to),
       byTarget,
       latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.length ? Math.max(...latencies) : 0 },
       failures,
@@ -244,41 +260,66 @@ class LoadClient {
     void t?.close().catch(() => {});
   }
 
+  // Initialises a session (once at a time: a turn that finds one under way leaves its slot out).
+  private initialize(): Promise<void> {
+    this.connecting ??= this.connect()
+      .catch((e: unknown) => {
+        this.drop();
+        throw e;
+      })
+      .finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async request(op: Exclude<Operation, "initialize">): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error("no session");
+    if (op === "tools/list") {
+      await client.listTools(undefined, { timeout: this.opts.requestTimeoutMs });
+      return;
+    }
+    const r = await client.callTool({ name: this.target.tool.name, arguments: this.target.tool.arguments ?? {} }, undefined, { timeout: this.opts.requestTimeoutMs });
+    const text = ((r.content ?? []) as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
+    if (r.isError || (this.target.tool.check && !this.target.tool.check(text))) throw new ToolError(text.slice(0, 200));
+  }
+
   // One slot of the schedule: initialise if there is no session, else tools/list or the tool, in turn.
+  // A 404 means the session is gone (its replica was replaced or restarted): as the spec asks, the client
+  // initialises a new session and sends the request again, once. The request then counts as answered,
+  // and the lost session is recorded on its own.
   async tick(): Promise<void> {
     const start = Date.now();
     if (!this.client) {
       // Still initialising: this slot would be a second initialize; it is left out, and counted so.
       if (this.connecting) return void this.recorder.skip(start, 1);
       const pending = this.recorder.begin(this.target.name, this.index, "initialize", start, this.replica);
-      this.connecting = this.connect()
-        .then(() => pending.succeed(Date.now()))
-        .catch((e: unknown) => {
-          pending.fail(Date.now(), causeOf(e));
-          this.drop();
-        })
-        .finally(() => (this.connecting = undefined));
-      return this.connecting;
+      return this.initialize().then(
+        () => pending.succeed(Date.now()),
+        (e: unknown) => pending.fail(Date.now(), causeOf(e)),
+      );
     }
-    const client = this.client;
-    const op: Operation = this.turn++ % 2 === 0 ? "tools/call" : "tools/list";
-    const pending = this.recorder.begin(this.target.name, this.index, op, start, this.replica);
-    const timer = setTimeout(() => pending.fail(Date.now(), "timeout"), this.opts.requestTimeoutMs + 1000);
+    const op: Exclude<Operation, "initialize"> = this.turn++ % 2 === 0 ? "tools/call" : "tools/list";
+    const replica = this.replica;
+    const pending = this.recorder.begin(this.target.name, this.index, op, start, replica);
+    const timer = setTimeout(() => pending.fail(Date.now(), "timeout"), 2 * this.opts.requestTimeoutMs + 1000);
     try {
-      if (op === "tools/list") await client.listTools(undefined, { timeout: this.opts.requestTimeoutMs });
-      else {
-        const r = await client.callTool({ name: this.target.tool.name, arguments: this.target.tool.arguments ?? {} }, undefined, {
-          timeout: this.opts.requestTimeoutMs,
-        });
-        const text = ((r.content ?? []) as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
-        if (r.isError || (this.target.tool.check && !this.target.tool.check(text))) throw new ToolError(text.slice(0, 200));
-      }
+      await this.request(op);
       pending.succeed(Date.now());
     } catch (e) {
-      const cause = causeOf(e);
+      let cause = causeOf(e);
+      if (cause === "http 404" && !this.connecting) {
+        this.recorder.loseSession({ target: this.target.name, client: this.index, replica, at: Date.now() });
+        this.drop();
+        try {
+          await this.initialize();
+          await this.request(op);
+          pending.succeed(Date.now());
+          return;
+        } catch (again) {
+          cause = causeOf(again);
+        }
+      }
       pending.fail(Date.now(), cause);
-      // The session is gone (its replica restarted, or the request reached another): initialise again.
-      if (cause === "http 404") this.drop();
     } finally {
       clearTimeout(timer);
     }
@@ -371,5 +412,6 @@ export function describeSummary(s: Summary): string {
     .slice(0, 8)
     .map((f) => `${f.target}#${f.client}@${f.replica ?? "?"} ${f.op}: ${f.cause}`)
     .join("; ");
-  return `sent ${s.sent}, ok ${s.ok}, failed ${s.failed}${causes ? ` (${causes})` : ""}, skipped ${s.skipped}, p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms${first ? ` — ${first}` : ""}`;
+  const lost = s.lostSessions.map((l) => `${l.target}#${l.client}@${l.replica ?? "?"}`).join(" ");
+  return `sent ${s.sent}, ok ${s.ok}, failed ${s.failed}${causes ? ` (${causes})` : ""}, sessions lost ${s.lostSessions.length}${lost ? ` [${lost}]` : ""}, skipped ${s.skipped}, p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms${first ? ` — ${first}` : ""}`;
 }
