@@ -213,6 +213,8 @@ class LoadClient {
   // The replica that answered this client's last request (its session's, once initialised).
   replica?: string;
   private turn = 0;
+  // Counts the sessions this client has had: a request knows which one it was sent on.
+  private session = 0;
   readonly agent: Agent;
 
   constructor(
@@ -249,6 +251,7 @@ class LoadClient {
     await client.connect(transport, { timeout: this.opts.requestTimeoutMs });
     this.client = client;
     this.transport = transport;
+    this.session++;
   }
 
   // Drops the session: the next turn initialises again.
@@ -262,6 +265,7 @@ class LoadClient {
 
   // Initialises a session (once at a time: a turn that finds one under way leaves its slot out).
   private initialize(): Promise<void> {
+    if (this.client && !this.connecting) return Promise.resolve();
     this.connecting ??= this.connect()
       .catch((e: unknown) => {
         this.drop();
@@ -300,6 +304,7 @@ class LoadClient {
     }
     const op: Exclude<Operation, "initialize"> = this.turn++ % 2 === 0 ? "tools/call" : "tools/list";
     const replica = this.replica;
+    const session = this.session;
     const pending = this.recorder.begin(this.target.name, this.index, op, start, replica);
     const timer = setTimeout(() => pending.fail(Date.now(), "timeout"), 2 * this.opts.requestTimeoutMs + 1000);
     try {
@@ -307,9 +312,13 @@ class LoadClient {
       pending.succeed(Date.now());
     } catch (e) {
       let cause = causeOf(e);
-      if (cause === "http 404" && !this.connecting) {
-        this.recorder.loseSession({ target: this.target.name, client: this.index, replica, at: Date.now() });
-        this.drop();
+      if (cause === "http 404") {
+        // The first request to learn that the session is gone starts a new one; any other request of the
+        // same session waits for that one, and each is sent again on it.
+        if (this.session === session) {
+          this.recorder.loseSession({ target: this.target.name, client: this.index, replica, at: Date.now() });
+          this.drop();
+        }
         try {
           await this.initialize();
           await this.request(op);
