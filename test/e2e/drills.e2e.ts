@@ -7,7 +7,9 @@
 //   4. kill -9 of one replica's process: only what the spec allows is lost (the sessions it held, whose
 //      clients initialise again, and the requests it had in hand);
 //   2. a server is scaled 2 → 3 → 2: 0 failed;
-//   6. Neo4j restarts: graphiti recovers its driver without a restart of its own; the others lose nothing.
+//   6. Neo4j restarts: graphiti recovers its driver without a restart of its own; the others lose nothing;
+//   5. a clean restart of dockerd, with the daemon's live-restore on (docs/operations.md): 0 failed; every
+//      long-running service has the restart policy that brings it back when live-restore is off.
 // Lost sessions (a 404 after which the client initialised again and re-sent) are counted apart from failed
 // requests: the spec lets a server end a session at any time, and a replica that is replaced ends its own.
 import { execFileSync } from "child_process";
@@ -16,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectAll, label, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
-import type { Engine } from "./lib/engine";
+import { restartEngine, setLiveRestore, type Engine } from "./lib/engine";
 import { describeSummary, LoadGenerator, type LoadTarget, type Summary } from "./lib/load";
 import { describeResult, E2EStack } from "./lib/stack";
 
@@ -277,5 +279,28 @@ describe("drills under load on a real Docker engine", () => {
     expect(all.byTarget.gmail!.failed + all.byTarget.rag!.failed, describeSummary(all)).toBe(0);
     expect(all.lostSessions, describeSummary(all)).toEqual([]);
     expect(recovered - neo4jBack, "graphiti answers within 30 s of Neo4j being healthy").toBeLessThan(30_000);
+  });
+
+  it("drill 5: a clean restart of dockerd with live-restore: the containers keep running, 0 failed requests", async (ctx) => {
+    deployedOrSkip(ctx);
+    const before = await services();
+    // Without live-restore, Docker stops every container with the daemon; unless-stopped starts them again.
+    for (const c of before) expect(`${c.Name} ${c.HostConfig.RestartPolicy.Name}`).toBe(`${c.Name} unless-stopped`);
+    const pid = () => fs.readFileSync(`/var/lib/mcp-platform-e2e/${engine.name}/run/docker.pid`, "utf8").trim();
+    const pidBefore = pid();
+    await setLiveRestore(engine, true);
+    try {
+      const { all } = await underLoad("5 (clean dockerd restart, live-restore)", async () => {
+        await restartEngine(engine.name);
+        await waitFor("every container healthy again", async () => healthy(await services()), 120_000);
+      });
+      expect(pid()).not.toBe(pidBefore);
+      const after = await services();
+      expect(after.map((c) => [c.Name, c.Id, c.State.StartedAt]).sort()).toEqual(before.map((c) => [c.Name, c.Id, c.State.StartedAt]).sort());
+      expect(all.failed, describeSummary(all)).toBe(0);
+      expect(all.lostSessions, describeSummary(all)).toEqual([]);
+    } finally {
+      await setLiveRestore(engine, false);
+    }
   });
 });
