@@ -174,13 +174,13 @@ describe("drills under load on a real Docker engine", () => {
     const before = await replicas("rag");
     const gateway = await one("gateway");
     const { all } = await underLoad("1 (env change of rag, 2 replicas)", async () => {
-      await set("services.rag.env.DRILL_GENERATION", "1");
+      await set("services.rag.env.DRILL_GENERATION", "gen-1");
       await up("drill 1");
     });
     const after = await replicas("rag");
     expect(after).toHaveLength(2);
     expect(healthy(after)).toBe(true);
-    for (const c of after) expect(c.Config.Env).toContain("DRILL_GENERATION=1");
+    for (const c of after) expect(c.Config.Env).toContain("DRILL_GENERATION=gen-1");
     expect(after.map((c) => c.Id).filter((id) => before.some((b) => b.Id === id))).toEqual([]);
     expect((await one("gateway")).Id).toBe(gateway.Id);
     expect(all.failed, describeSummary(all)).toBe(0);
