@@ -10,7 +10,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, isInitializeRequest, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { causeOf, LoadGenerator, Pacer, quantile, Recorder, REPLICA_HEADER, ToolError } from "./load";
+import { causeOf, describeSummary, LoadGenerator, Pacer, quantile, Recorder, REPLICA_HEADER, ToolError } from "./load";
 
 describe("Recorder", () => {
   it("counts a request once: its first end wins, a later success or failure is ignored", () => {
@@ -90,6 +90,9 @@ describe("causeOf", () => {
 // A real MCP server of the SDK, sessions in memory, whose behaviour a test switches.
 interface Behaviour {
   mode: "ok" | "503" | "reset" | "hang" | "forget-sessions" | "tool-error";
+  // Answers an unknown session's 404 only after this long, so that a client has several requests of the
+  // lost session in flight.
+  slow404Ms?: number;
 }
 async function mcpServer(b: Behaviour): Promise<{ url: string; close(): Promise<void>; initializes: () => number; versions: string[] }> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
@@ -114,6 +117,7 @@ async function mcpServer(b: Behaviour): Promise<{ url: string; close(): Promise<
       const id = req.headers["mcp-session-id"];
       let t = typeof id === "string" ? sessions.get(id) : undefined;
       if (!t) {
+        if (!init && b.slow404Ms) await new Promise((r) => setTimeout(r, b.slow404Ms));
         if (!init) return void res.writeHead(404, { "content-type": "application/json" }).end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}');
         initializes++;
         versions.push((body as { params: { protocolVersion: string } }).params.protocolVersion);
@@ -198,11 +202,18 @@ describe("LoadGenerator against a real MCP server on loopback", () => {
 
   it("counts a lost session (404) once per client, apart from failures: the client initialises again and re-sends", async () => {
     const { during, initializes } = await drive({ mode: "ok" }, (b) => (b.mode = "forget-sessions"));
-    expect(during.failed).toBe(0);
+    expect(during.failed, describeSummary(during)).toBe(0);
     expect(during.lostSessions.map((l) => [l.target, l.replica]).sort()).toEqual([["stub", "stub-1"], ["stub", "stub-1"]]);
     expect(new Set(during.lostSessions.map((l) => l.client)).size).toBe(2);
     expect(initializes).toBe(4);
     expect(during.sent - during.failed).toBeGreaterThan(2);
+  });
+
+  it("counts a lost session once even when several of its requests learn it, and sends each again on the new session", async () => {
+    const { during, initializes } = await drive({ mode: "ok", slow404Ms: 150 }, (b) => (b.mode = "forget-sessions"));
+    expect(during.failed, describeSummary(during)).toBe(0);
+    expect(during.lostSessions).toHaveLength(2);
+    expect(initializes).toBe(4);
   });
 
   it("counts a tool's isError answer as a failed request", async () => {

@@ -251,11 +251,12 @@ class LoadClient {
     await client.connect(transport, { timeout: this.opts.requestTimeoutMs });
     this.client = client;
     this.transport = transport;
-    this.session++;
   }
 
   // Drops the session: the next turn initialises again.
   private drop(): void {
+    // The session is over from here: a request sent on it that fails later does not end the next one.
+    this.session++;
     const t = this.transport;
     this.client = undefined;
     this.transport = undefined;
@@ -312,7 +313,10 @@ class LoadClient {
       pending.succeed(Date.now());
     } catch (e) {
       let cause = causeOf(e);
-      if (cause === "http 404") {
+      // A request still in flight on a session the client has just dropped ends with "connection closed":
+      // it learnt nothing new, and is sent again on the new session like the one that got the 404.
+      const dropped = this.session !== session && cause === `mcp ${ErrorCode.ConnectionClosed}`;
+      if (cause === "http 404" || dropped) {
         // The first request to learn that the session is gone starts a new one; any other request of the
         // same session waits for that one, and each is sent again on it.
         if (this.session === session) {
