@@ -267,6 +267,9 @@ function backendSection(route: GatewayRoute, model: GatewayModel, target: Render
       // while it drains, and leaves the rotation before it stops listening.
       `option httpchk GET ${route.healthPath}`,
       "http-check expect status 200",
+      // A busy replica may answer a check late; only an answer that is not 200, or none within the connect
+      // timeout, counts as failed.
+      `timeout check ${t.connectTimeoutSeconds}s`,
     );
   lines.push(
     // Retry on another replica only when the connection failed: a request a replica received is never re-sent.

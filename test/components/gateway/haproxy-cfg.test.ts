@@ -111,6 +111,7 @@ describe("rendered haproxy.cfg", () => {
         "use-server gmail-3 if { var(txn.sid_replica) -m str gmail-3 }",
         "option httpchk GET /health",
         "http-check expect status 200",
+        "timeout check 5s",
         "retry-on conn-failure",
         "server gmail-1 gmail-1:8080",
         "server gmail-3 gmail-3:8080",
