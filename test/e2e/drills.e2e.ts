@@ -303,4 +303,29 @@ describe("drills under load on a real Docker engine", () => {
       await setLiveRestore(engine, false);
     }
   });
+
+  it("previews a change of nothing: the platform's no-op preview against an empty program with the same providers", async (ctx) => {
+    deployedOrSkip(ctx);
+    const r = tryReady()!;
+    const empty = new E2EStack(`${NAME}-empty`, r.toolchain);
+    await empty.init({ base: "prod", config: { dockerHost: r.engineHost }, secrets: {} });
+    const created = await empty.op({ op: "up", program: "providers-only" });
+    expect(created.ok, describeResult(created)).toBe(true);
+    // Interleaved, three of each; the medians are the figures.
+    const platform: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = await stack.op({ op: "preview", expectNoChanges: true });
+      expect(p.ok, describeResult(p)).toBe(true);
+      platform.push(p.seconds);
+      const f = await empty.op({ op: "preview", expectNoChanges: true, program: "providers-only" });
+      expect(f.ok, describeResult(f)).toBe(true);
+      floor.push(f.seconds);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    recordFigure("no-op preview: the platform (prod-like, drills' stack)", median(platform), "s", `runs ${platform.map((x) => x.toFixed(1)).join(", ")}`);
+    recordFigure("no-op preview: empty program with the same providers", median(floor), "s", `runs ${floor.map((x) => x.toFixed(1)).join(", ")}`);
+    recordFigure("no-op preview: platform / empty program", Number((median(platform) / median(floor)).toFixed(2)), "×", "goal ≤ 1.5");
+    await empty.op({ op: "destroy", program: "providers-only" });
+  });
 });
