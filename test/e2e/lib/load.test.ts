@@ -193,10 +193,11 @@ describe("LoadGenerator against a real MCP server on loopback", () => {
     expect(Object.keys(during.byCause)).toEqual(["reset"]);
   });
 
-  it("names a request without an answer as a timeout, once", async () => {
-    const { during } = await drive({ mode: "ok" }, (b) => (b.mode = "hang"), { timeoutMs: 300 });
+  it("names a request without an answer as a timeout, once; after two in a row the client starts a new session", async () => {
+    const { during, initializes } = await drive({ mode: "ok" }, (b) => (b.mode = "hang"), { timeoutMs: 300 });
     expect(during.failed).toBeGreaterThan(0);
     expect(Object.keys(during.byCause)).toEqual(["timeout"]);
+    expect(initializes).toBeGreaterThan(2);
     expect(during.failures.every((f) => f.end - f.start < 1200)).toBe(true);
   });
 

@@ -215,6 +215,8 @@ class LoadClient {
   private turn = 0;
   // Counts the sessions this client has had: a request knows which one it was sent on.
   private session = 0;
+  // Requests of this session that timed out in a row.
+  private timeouts = 0;
   readonly agent: Agent;
 
   constructor(
@@ -257,6 +259,7 @@ class LoadClient {
   private drop(): void {
     // The session is over from here: a request sent on it that fails later does not end the next one.
     this.session++;
+    this.timeouts = 0;
     const t = this.transport;
     this.client = undefined;
     this.transport = undefined;
@@ -310,6 +313,7 @@ class LoadClient {
     const timer = setTimeout(() => pending.fail(Date.now(), "timeout"), 2 * this.opts.requestTimeoutMs + 1000);
     try {
       await this.request(op);
+      this.timeouts = 0;
       pending.succeed(Date.now());
     } catch (e) {
       let cause = causeOf(e);
@@ -333,6 +337,9 @@ class LoadClient {
         }
       }
       pending.fail(Date.now(), cause);
+      // A session whose requests keep going unanswered is given up, as a client would: FastMCP (1.22) can
+      // leave a session that way after a cancelled request, answering none of its later requests.
+      if (cause === "timeout" && ++this.timeouts >= 2 && this.session === session) this.drop();
     } finally {
       clearTimeout(timer);
     }
