@@ -42,7 +42,8 @@ export async function restartEngine(name: string): Promise<void> {
 // The engine's live-restore setting, through its daemon.json and a SIGHUP (Docker reloads it in place).
 export async function setLiveRestore(e: Engine, on: boolean): Promise<void> {
   const dir = path.join(process.env.MCP_ENGINE_STATE ?? "/var/lib/mcp-platform-e2e", e.name, "run");
-  fs.writeFileSync(path.join(dir, "daemon.json"), `${JSON.stringify(on ? { "live-restore": true } : {})}\n`);
+  // Written either way: a reload changes only the settings the file names.
+  fs.writeFileSync(path.join(dir, "daemon.json"), `${JSON.stringify({ "live-restore": on })}\n`);
   process.kill(Number(fs.readFileSync(path.join(dir, "docker.pid"), "utf8").trim()), "SIGHUP");
   for (let i = 0; i < 50; i++) {
     if ((await e.docker(["info", "--format", "{{.LiveRestoreEnabled}}"])).stdout.trim() === String(on)) return;
