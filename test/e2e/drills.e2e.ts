@@ -126,7 +126,9 @@ describe("drills under load on a real Docker engine", () => {
           graphiti: { image: pinned("zepai/knowledge-graph-mcp:1.0.1-standalone"), replicas: 2, memoryMb: 512, cpus: 0.5, ...limits },
           rag: { image: r.images.aiPa["rag-mcp"], replicas: 2, memoryMb: 256, cpus: 0.5, ...limits },
         },
-        healthMonitor: { image: r.images.monitor, memoryMb: 256, cpus: 0.5 },
+        // A whole CPU: every replaced replica replaces the monitor (its config names the containers), and
+        // `pulumi up` waits for the new one to be healthy.
+        healthMonitor: { image: r.images.monitor, memoryMb: 256, cpus: 1 },
         gateway: { image: pinned("haproxy:3.2"), publicHost: ip, tls: { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" }, allowedOrigins: [], memoryMb: 256, cpus: 1 },
         // On, as in prod, for an interface no client comes through here.
         firewall: { externalInterface: "drills0", allowFrom: ["192.0.2.0/24"] },
@@ -263,7 +265,7 @@ describe("drills under load on a real Docker engine", () => {
     let recovered = 0;
     const { all } = await underLoad("6 (Neo4j restart)", async (load) => {
       await engine.docker(["restart", "-t", "30", neo4j.Id], { timeoutMs: 120_000 });
-      neo4jBack = await waitFor("Neo4j healthy again", async () => healthy([(await inspectAll(engine, [`id=${neo4j.Id}`]))[0]!]), 180_000);
+      neo4jBack = await waitFor("Neo4j healthy again", async () => healthy([(await inspectAll(engine, [`id=${neo4j.Id}`]))[0]!]), 300_000);
       // Every graphiti client gets a good status again.
       expect(await load.settled(neo4jBack, 60_000), describeSummary(load.summary(neo4jBack))).toBe(true);
       recovered = Math.max(
