@@ -278,7 +278,8 @@ describe("drills under load on a real Docker engine", () => {
     const after = await replicas("graphiti");
     expect(after.map((c) => [c.Id, c.State.StartedAt, c.RestartCount])).toEqual(graphiti.map((c) => [c.Id, c.State.StartedAt, c.RestartCount]));
     expect(healthy(after)).toBe(true);
-    expect(all.byTarget.gmail!.failed + all.byTarget.rag!.failed, describeSummary(all)).toBe(0);
+    const others = all.failures.filter((f) => f.target !== "graphiti");
+    expect(others.map((f) => `${f.target}#${f.client}@${f.replica ?? "?"} ${f.op} ${f.cause} at +${((f.start - neo4jBack) / 1000).toFixed(1)} s (${f.end - f.start} ms)`), describeSummary(all)).toEqual([]);
     expect(all.lostSessions, describeSummary(all)).toEqual([]);
     expect(recovered - neo4jBack, "graphiti answers within 30 s of Neo4j being healthy").toBeLessThan(30_000);
   });
@@ -292,9 +293,12 @@ describe("drills under load on a real Docker engine", () => {
     const pidBefore = pid();
     await setLiveRestore(engine, true);
     try {
-      const { all } = await underLoad("5 (clean dockerd restart, live-restore)", async () => {
+      const { all } = await underLoad("5 (clean dockerd restart, live-restore)", async (load) => {
         await restartEngine(engine.name);
-        await waitFor("every container healthy again", async () => healthy(await services()), 120_000);
+        // Running all along (live-restore); Docker's own health probes start again with the daemon, and on
+        // a busy machine a probe may time out: what counts here is the traffic.
+        await waitFor("every container running, as Docker reports it", async () => (await services()).every((c) => c.State.Status === "running"), 120_000);
+        expect(await load.settled(Date.now(), 60_000), describeSummary(load.summary())).toBe(true);
       });
       expect(pid()).not.toBe(pidBefore);
       const after = await services();
