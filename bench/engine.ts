@@ -16,9 +16,11 @@ interface Figure {
   at: string;
 }
 
-// What each drill must meet (issue 13): 0 failed requests in drills 1-3 and 5; in 4 only the allowed loss.
+// What each drill must meet (issue 13): 0 failed requests in drills 1-3; in 4 only the allowed loss; in 5
+// only new connections refused while Docker rebuilds its NAT rules.
 export function bound(name: string): string {
-  if (/^drill [1235] .*failed requests$/.test(name)) return "0";
+  if (/^drill [123] .*failed requests$/.test(name)) return "0";
+  if (/^drill 5 .*failed requests$/.test(name)) return "refused connections only";
   if (/^drill 4 .*failed requests$/.test(name)) return "≤ sessions of the killed replica";
   if (/platform \/ empty program/.test(name)) return "≤ 1.5";
   return "";
