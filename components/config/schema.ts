@@ -309,19 +309,22 @@ export const gatewaySchema = z.strictObject({
   allowedOrigins: z.array(origin).default([]),
   // Internal port (not published) with /metrics (Prometheus), /metrics/clients and /healthz.
   metricsPort: port().default(9101),
-  // How long an MCP session id learned from a replica's answer keeps routing to that replica when idle.
+  // Unused: a session is routed by the replica its id names (the gateway prefixes it), which needs no table
+  // and no expiry. Kept so that stack files that set it stay valid.
   sessionTtlSeconds: positiveInt().default(3600),
   // Idle connections kept to each replica, for reuse by the next requests.
   keepaliveConnections: positiveInt().default(16),
   connectTimeoutSeconds: positiveInt().default(5),
   // How long an SSE stream (or a request) may stay silent.
   streamTimeoutSeconds: positiveInt().default(3600),
-  // Passive health: a replica with maxFails consecutive failed connections or 5xx is taken out, and
-  // checked again every failTimeoutSeconds.
+  // Health: each replica's health route is checked every failTimeoutSeconds; maxFails failed checks or
+  // consecutive failed connections take it out. Short, so a replica that is stopped (it drains, answering
+  // 503) leaves the rotation before it stops listening, and a new one enters it before the next is replaced.
   maxFails: positiveInt().default(3),
-  failTimeoutSeconds: positiveInt().default(10),
-  // How long a DNS answer for a replica's alias is trusted before HAProxy asks Docker's DNS again.
-  dnsValidSeconds: positiveInt().default(10),
+  failTimeoutSeconds: positiveInt().default(1),
+  // How long a DNS answer for a replica's alias is trusted before HAProxy asks Docker's DNS again: a
+  // replaced replica has a new address under the same alias.
+  dnsValidSeconds: positiveInt().default(1),
   maxRequestBodyMb: positiveInt().default(10),
   // How often the gateway looks for a changed config to reload in place.
   reloadPollSeconds: positiveInt().default(2),

@@ -96,7 +96,7 @@ describe("platform configuration schema", () => {
     expect(g.image).toBe("haproxy:3.2");
     const digest = `haproxy:3.2@sha256:${"a".repeat(64)}`;
     expect(platformSchema.parse({ gateway: { image: digest } }).gateway.image).toBe(digest);
-    expect(g).toMatchObject({ streamTimeoutSeconds: 3600, maxFails: 3, failTimeoutSeconds: 10, dnsValidSeconds: 10 });
+    expect(g).toMatchObject({ streamTimeoutSeconds: 3600, maxFails: 3, failTimeoutSeconds: 1, dnsValidSeconds: 1 });
   });
 
   it("knows every preset by a DNS-safe name", () => {
