@@ -198,7 +198,8 @@ describe("LoadGenerator against a real MCP server on loopback", () => {
     expect(during.failed).toBeGreaterThan(0);
     expect(Object.keys(during.byCause)).toEqual(["timeout"]);
     expect(initializes).toBeGreaterThan(2);
-    expect(during.failures.every((f) => f.end - f.start < 1200)).toBe(true);
+    // Given up by the client's own timer rather than left hanging (a loose bound: a loaded machine is slow).
+    expect(during.failures.every((f) => f.end - f.start < 5000)).toBe(true);
   });
 
   it("counts a lost session (404) once per client, apart from failures: the client initialises again and re-sends", async () => {
