@@ -250,7 +250,21 @@ class LoadClient {
     });
     const client = new Client({ name: `mcp-platform-load-${this.target.name}-${this.index}`, version: "1.0.0" });
     client.onerror = () => {};
-    await client.connect(transport, { timeout: this.opts.requestTimeoutMs });
+    // The handshake as a whole is bounded too: the SDK times out `initialize` but not the
+    // notifications/initialized POST after it, and a server that never answers that POST would leave this
+    // client initialising for ever.
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new McpError(ErrorCode.RequestTimeout, "initialization timed out")), 2 * this.opts.requestTimeoutMs);
+    });
+    try {
+      await Promise.race([client.connect(transport, { timeout: this.opts.requestTimeoutMs }), limit]);
+    } catch (e) {
+      void transport.close().catch(() => {});
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
     this.client = client;
     this.transport = transport;
   }
