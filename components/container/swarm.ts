@@ -1,6 +1,6 @@
 // Swarm mode: the same WorkloadSpec becomes a docker.Service, with secrets as docker.Secret files,
-// config files as docker.ServiceConfig, and rolling updates that start a new task before stopping the
-// old one and roll back on failure.
+// config files as docker.ServiceConfig, images by registry digest, and rolling updates that roll back on
+// failure (start-first where two tasks can coexist).
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
@@ -101,6 +101,10 @@ export function namedReplicas(spec: Pick<WorkloadSpec, "networks" | "stateful">)
   return !spec.stateful && spec.networks.some((n) => n.replicaAliases);
 }
 
+export function updateOrder(spec: Pick<WorkloadSpec, "stateful" | "ports">): "stop-first" | "start-first" {
+  return spec.stateful || spec.ports.length ? "stop-first" : "start-first";
+}
+
 const nanoCpus = (cpus: number) => Math.round(cpus * 1e9);
 const bytes = (mb: number) => mb * 1024 * 1024;
 
@@ -190,10 +194,12 @@ export function serviceArgs(
     },
     // Zero-downtime updates: one task at a time, the new one started and healthy before the old stops;
     // a task failing within the monitor window rolls the whole update back. A stateful service cannot
-    // run two tasks on one volume, so it stops first.
+    // run two tasks on one volume, and a task publishing host-mode ports cannot start on a node where
+    // the old one holds them (seen: start-first leaves it Pending, "host-mode port already in use", and
+    // the update never ends): both stop first. The gateway's other replicas serve meanwhile.
     updateConfig: {
       parallelism: 1,
-      order: spec.stateful ? "stop-first" : "start-first",
+      order: updateOrder(spec),
       failureAction: "rollback",
       monitor: "30s",
       delay: "5s",
@@ -201,7 +207,7 @@ export function serviceArgs(
     },
     rollbackConfig: {
       parallelism: 1,
-      order: spec.stateful ? "stop-first" : "start-first",
+      order: updateOrder(spec),
       failureAction: "pause",
       monitor: "30s",
       maxFailureRatio: "0",

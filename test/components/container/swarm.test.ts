@@ -96,6 +96,13 @@ describe("a workload on Docker Swarm", () => {
     expect(a.endpointSpec).toEqual({ ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host", protocol: "tcp" }] });
   });
 
+  it("updates a task that publishes host-mode ports stop-first, one task per node: its successor cannot bind them beside it", () => {
+    const a = serviceArgs(spec({ replicas: 2, ports: [{ internal: 8080, published: 8080, address: "0.0.0.0" }] }), platform, platform.swarm, noRefs);
+    expect(a.updateConfig).toMatchObject({ parallelism: 1, order: "stop-first", failureAction: "rollback" });
+    expect(a.rollbackConfig).toMatchObject({ parallelism: 1, order: "stop-first" });
+    expect((a.taskSpec as unknown as Obj).placement).toEqual({ constraints: undefined, maxReplicas: 1 });
+  });
+
   it("hardens the task like a host container", () => {
     const c = (serviceArgs(spec(), platform, platform.swarm, noRefs).taskSpec as unknown as Obj).containerSpec as Obj;
     expect([c.readOnly, c.init, c.capDrops, c.user]).toEqual([true, true, ["ALL"], "1000:1000"]);

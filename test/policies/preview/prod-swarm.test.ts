@@ -1,12 +1,13 @@
 // The pack in a preview of the real prod stack in Swarm mode, modelled as the engine runs it (see dev.test.ts).
 import { beforeAll, describe, expect, it } from "vitest";
+import { swarmConfig } from "../../harness/stack-files";
 import { evaluateStack, type Evaluation } from "../../harness/program";
 import { UNKNOWN_STRING } from "../../harness/policy";
 import { resourcesOf, runPack } from "../program";
 
 let swarm: Evaluation;
 beforeAll(async () => {
-  swarm = await evaluateStack("prod", { preview: true, config: { "mcp-platform:mode": "swarm" } });
+  swarm = await evaluateStack("prod", { preview: true, config: swarmConfig("prod") });
 });
 
 describe("the pack in a preview of the prod stack on a Swarm", () => {
