@@ -131,6 +131,8 @@ describe("the platform on a three-node Docker Swarm", () => {
           rag: { replicas: 2, memoryMb: 256, cpus: 0.5, ...limits },
         },
         // A gateway on every node: each publishes the ports on its node's address.
+        // The deploy's own checks wait for tasks that first pull their images on each node.
+        verify: { timeoutSeconds: 300 },
         gateway: { replicas: swarm.nodes.length, publicHost: MANAGER_IP, tls: { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" } },
       },
       secrets: { ...SECRETS, tlsCertificate: tls.cert, tlsPrivateKey: tls.key },

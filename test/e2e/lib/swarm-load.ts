@@ -1,8 +1,9 @@
 // MCP load for the Swarm drills: a few workers, each sending MCP `initialize` requests one after another
 // through the gateways (TLS, API key) to every server in turn, for as long as it runs. Like a load
-// balancer in front of gateways that publish host-mode ports, a request whose connection is refused
-// (no gateway listening on that node, or its engine stopped) is sent to the next node; a request counts
-// as failed when no node answered it, or when the answer was not 200 with an MCP result.
+// balancer in front of gateways that publish host-mode ports, a request that could not open a TLS
+// session with a node's gateway (refused: none listening there, or its engine stopped) is sent to the
+// next node, as nothing of it was sent; a request counts as failed when no node answered it, when its
+// connection broke after it was sent, or when the answer was not 200 with an MCP result.
 import * as https from "https";
 
 export interface LoadTarget {
@@ -37,11 +38,13 @@ const INIT = JSON.stringify({
   params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "swarm-drill", version: "1" } },
 });
 
-// A connection that never reached a gateway: safe to send to the next node, nothing was received there.
-const CONNECT_ERRORS = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|connect ETIMEDOUT/;
+// Thrown when no TLS session with a gateway was established: nothing of the request was sent, so a load
+// balancer may send it to the next node (connection refused, unreachable, or no handshake within 3 s).
+class NotConnected extends Error {}
 
 function post(host: string, port: number, key: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    let connected = false;
     const req = https.request(
       {
         host,
@@ -66,8 +69,18 @@ function post(host: string, port: number, key: string, ca: string): Promise<{ st
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new Error("timeout after 10 s")));
-    req.on("error", reject);
+    const handshake = setTimeout(() => req.destroy(new Error("no TLS session within 3 s")), 3000);
+    req.on("socket", (s) =>
+      s.once("secureConnect", () => {
+        connected = true;
+        clearTimeout(handshake);
+      }),
+    );
+    req.on("timeout", () => req.destroy(new Error("no answer within 10 s")));
+    req.on("error", (e) => {
+      clearTimeout(handshake);
+      reject(connected ? e : new NotConnected(e.message));
+    });
     req.end(INIT);
   });
 }
@@ -94,7 +107,7 @@ export function startLoad(target: LoadTarget, workers = 3): Load {
         return;
       } catch (e) {
         last = `${host}:${route.port} ${(e as Error).message}`;
-        if (!CONNECT_ERRORS.test((e as Error).message)) break;
+        if (!(e instanceof NotConnected)) break;
         counted.failedOver++;
       }
     }
