@@ -17,7 +17,7 @@ import { run, sleep, waitFor } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
 import { startLoad, type Load, type LoadReport } from "./lib/swarm-load";
 import { MANAGER_IP, startSwarm, type Swarm } from "./lib/swarm";
-import { RUN } from "./lib/toolchain";
+import { RUN, RUN_DIR } from "./lib/toolchain";
 
 const NAME = "e2e-swarm";
 // The workers' engine and namespace names (two), e.g. MCP_E2E_SWARM_WORKERS=sw2,sw3.
@@ -27,6 +27,20 @@ const SECRETS = {
   openaiApiKey: "sk-e2e-swarm-stand-in-not-a-key",
   gmailOauthKeys: JSON.stringify({ installed: { client_id: "e2e-swarm-client", client_secret: "e2e-swarm-oauth-secret" } }),
 };
+
+// The dev policy config, with the one exception a Swarm needs, as prod's config makes it: Swarm cannot
+// bind a published port to one address.
+function swarmPolicyConfig(): string {
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/config/dev.json"), "utf8")) as Record<string, Record<string, unknown>>;
+  config["ports-bound-to-interface"] = {
+    ...config["ports-bound-to-interface"],
+    allowAllInterfaces: true,
+    reason: "swarm mode: Swarm cannot bind a published port to one address; here the nodes are network namespaces of the test's own",
+  };
+  const file = path.join(RUN_DIR, "swarm-policy-config.json");
+  fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
 
 // A certificate for every node's address: clients reach whichever gateway runs.
 function certificate(ips: string[]): { cert: string; key: string } {
@@ -94,6 +108,7 @@ describe("the platform on a three-node Docker Swarm", () => {
   let stack: E2EStack;
   let tls: { cert: string; key: string };
   let load: Load | undefined;
+  let policyFile = "dev";
 
   const verify = (timeout = 60) =>
     run(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "components/verify/cli.ts"), "--stack", NAME, "--timeout", String(timeout)], {
@@ -115,6 +130,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     swarm = await startSwarm(r.engine, WORKERS);
     recordFigure("swarm: three engines started and joined", (Date.now() - started) / 1000, "s");
     tls = certificate(swarm.nodes.map((n) => n.ip));
+    policyFile = swarmPolicyConfig();
     const limits = { rateLimitPerMinute: 100_000, rateLimitBurst: 10_000 };
     stack = new E2EStack(NAME, r.toolchain);
     await stack.init({
@@ -148,16 +164,16 @@ describe("the platform on a three-node Docker Swarm", () => {
     await swarm.teardown();
   });
 
-  it("previews with the policy pack and the dev policy config: no mandatory violation", async (ctx) => {
+  it("previews with the policy pack (the dev policy config, ports on every interface allowed): no mandatory violation", async (ctx) => {
     ready(ctx);
-    const r = await stack.op({ op: "preview", policyConfig: "dev" });
+    const r = await stack.op({ op: "preview", policyConfig: policyFile });
     expect(r.ok, describeResult(r)).toBe(true);
     expect(r.policy.filter((p) => p.level === "mandatory"), describeResult(r)).toEqual([]);
   });
 
   it("comes up with `pulumi up` on the manager, and every service converges on the three nodes", async (ctx) => {
     ready(ctx);
-    const r = await stack.op({ op: "up", policyConfig: "dev" });
+    const r = await stack.op({ op: "up", policyConfig: policyFile });
     expect(r.ok, describeResult(r)).toBe(true);
     recordFigure("swarm: pulumi up (images built and pushed)", r.seconds, "s");
     const t0 = Date.now();
@@ -228,7 +244,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     const before = load.mark();
     expect(before.failed, describeLoad(before)).toBe(0);
     await stack.pulumi(["config", "set", "--path", "mcp-platform:services.graphiti.env.DRILL", "mcp-update"]);
-    const r = await stack.op({ op: "up", policyConfig: "dev" });
+    const r = await stack.op({ op: "up", policyConfig: policyFile });
     expect(r.ok, describeResult(r)).toBe(true);
     await waitFor("graphiti's replicas updated and converged", async () => {
       const g = (await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti");
@@ -246,7 +262,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     ready(ctx);
     load!.mark();
     await stack.pulumi(["config", "set", "--path", "mcp-platform:gateway.memoryMb", "160"]);
-    const r = await stack.op({ op: "up", policyConfig: "dev" });
+    const r = await stack.op({ op: "up", policyConfig: policyFile });
     expect(r.ok, describeResult(r)).toBe(true);
     await waitFor("the gateway service updated on every node", async () => {
       const out = (await swarm.manager.engine.docker(["service", "ls", "--filter", "label=component=gateway", "-q"])).stdout.trim();
