@@ -19,7 +19,8 @@ export const SECRET_ENV_SHIM = "/run/mcp-platform/secret-env.sh";
 export const SECRET_ENV_SHIM_SOURCE = path.join(__dirname, "secret-env.sh");
 
 // Secret env an image reads from a file on its own, by the image's `_FILE` convention.
-const NATIVE_FILE_ENV: Record<string, string> = { NEO4J_AUTH: "NEO4J_AUTH_FILE" };
+// The official Neo4j image reads NEO4J_AUTH from the file NEO4J_AUTH_PATH names (its entrypoint knows no NEO4J_AUTH_FILE).
+const NATIVE_FILE_ENV: Record<string, string> = { NEO4J_AUTH: "NEO4J_AUTH_PATH" };
 
 export function secretFileName(spec: Pick<WorkloadSpec, "service">, envName: string): string {
   return `${SECRETS_DIR}/${spec.service}-${envName.toLowerCase().replace(/_/g, "-")}`;

@@ -80,7 +80,7 @@ describe("the prod stack in swarm mode", () => {
       const env = (container(s).env ?? {}) as Record<string, string>;
       for (const [k, v] of Object.entries(env)) for (const secret of values) expect(v.includes(secret), `${label(s, "service")} ${k}`).toBe(false);
     }
-    expect(container(byService(swarm, "neo4j")).env).toMatchObject({ NEO4J_AUTH_FILE: "/run/secrets/neo4j-neo4j-auth" });
+    expect(container(byService(swarm, "neo4j")).env).toMatchObject({ NEO4J_AUTH_PATH: "/run/secrets/neo4j-neo4j-auth" });
     const gmailSecrets = (container(byService(swarm, "gmail")).secrets as Obj[]).map((s) => s.fileName);
     expect(gmailSecrets).toContain("/app/config/gcp-oauth.keys.json");
   });

@@ -81,9 +81,9 @@ describe("a workload on Docker Swarm", () => {
     expect(container.args).toEqual(["/app/mcp/.venv/bin/python", "main.py"]);
   });
 
-  it("uses Neo4j's own NEO4J_AUTH_FILE instead of the shim", () => {
+  it("uses Neo4j's own NEO4J_AUTH_PATH instead of the shim", () => {
     const { env, entrypoint } = swarmFiles(spec({ service: "neo4j", secretEnv: { NEO4J_AUTH: pulumi.secret("neo4j/x") }, command: undefined }));
-    expect(env).toEqual({ NEO4J_AUTH_FILE: "/run/secrets/neo4j-neo4j-auth" });
+    expect(env).toEqual({ NEO4J_AUTH_PATH: "/run/secrets/neo4j-neo4j-auth" });
     expect(entrypoint).toBeUndefined();
   });
 
