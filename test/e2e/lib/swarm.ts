@@ -97,6 +97,10 @@ export async function startSwarm(manager: Engine, workers: string[], stateLabel 
   }
   await swarmReset(manager);
   for (const w of workerEngines) await swarmReset(w.e);
+  // An overlay's VXLAN device left in the manager's namespace by a Swarm that ended uncleanly (a killed
+  // run): the new Swarm reuses the VNI, and every task on the manager is rejected ("error creating vxlan
+  // interface: file exists"). The workers' namespaces are new.
+  await sh(`for l in $(ip -o link show type vxlan | awk -F': ' '{print $2}' | grep '^vx-'); do ip link del "$l"; done`);
   await manager.docker(["swarm", "init", "--advertise-addr", MANAGER_IP, "--listen-addr", `${MANAGER_IP}:2377`]);
   const token = (await manager.docker(["swarm", "join-token", "-q", "worker"])).stdout.trim();
   for (const w of workerEngines)
