@@ -42,6 +42,7 @@ export interface Swarm {
 }
 
 const sh = (cmd: string) => run("sh", ["-c", cmd]);
+const FORWARD_RULE = (op: "-C" | "-I" | "-D") => `iptables ${op} FORWARD ${op === "-I" ? "1 " : ""}-i ${BRIDGE} -o ${BRIDGE} -j ACCEPT -m comment --comment mcp-e2e-swarm`;
 const tsx = path.join(ROOT, "node_modules/.bin/tsx");
 const FORWARD = path.join(__dirname, "tcp-forward.ts");
 
@@ -80,6 +81,11 @@ async function nodeId(e: Engine): Promise<string> {
 export async function startSwarm(manager: Engine, workers: string[], stateLabel = "mcp-platform.state"): Promise<Swarm> {
   const children: ChildProcess[] = [];
   await sh(`ip link del ${BRIDGE} 2>/dev/null; ip link add ${BRIDGE} type bridge && ip addr add ${MANAGER_IP}/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`);
+  // Frames between the workers cross the bridge in the manager's namespace, where the manager's engine
+  // has loaded br_netfilter and set FORWARD's policy to DROP: without this, worker-to-worker overlay
+  // traffic (VXLAN, ESP, gossip) is dropped (seen: "No route to host" from a task on one worker to
+  // Neo4j on the other).
+  await sh(`${FORWARD_RULE("-C")} 2>/dev/null || ${FORWARD_RULE("-I")}`);
   // The registry on loopback, offered to the workers on the manager's bridge address.
   children.push(await forwarder(`${MANAGER_IP}:5000`, REGISTRY));
   const startWorker = async (name: string, ip: string) => {
@@ -151,7 +157,7 @@ export async function startSwarm(manager: Engine, workers: string[], stateLabel 
       // The run's engine leaves the Swarm: the suite's other files use it as a single host.
       await swarmReset(engine(RUN, manager.host));
       for (const c of children) c.kill("SIGTERM");
-      await sh(`ip link del ${BRIDGE} 2>/dev/null; true`);
+      await sh(`ip link del ${BRIDGE} 2>/dev/null; ${FORWARD_RULE("-D")} 2>/dev/null; true`);
     },
   };
 }
