@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "../../harness/stack-files";
 import { cleanEngine, engine, startEngine, stopEngine, type Engine } from "./engine";
 import { REGISTRY } from "./registry";
 import { run, waitFor } from "./run";
@@ -45,13 +44,39 @@ export interface Swarm {
 
 const sh = (cmd: string) => run("sh", ["-c", cmd]);
 const FORWARD_RULE = (op: "-C" | "-I" | "-D") => `iptables ${op} FORWARD ${op === "-I" ? "1 " : ""}-i ${BRIDGE} -o ${BRIDGE} -j ACCEPT -m comment --comment mcp-e2e-swarm`;
-const tsx = path.join(ROOT, "node_modules/.bin/tsx");
-const FORWARD = path.join(__dirname, "tcp-forward.ts");
+// A TCP forwarder (node -e: one process, so that its pid is the one to stop): LISTEN_HOST PORT TARGET_HOST PORT.
+const FORWARD_JS = [
+  "const net = require('net');",
+  "const [lh, lp, th, tp] = process.argv.slice(1);",
+  "net.createServer((c) => { const u = net.connect(Number(tp), th); c.pipe(u).pipe(c);",
+  "  c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); })",
+  "  .listen(Number(lp), lh, () => process.stdout.write('listening\\n'));",
+].join("\n");
+// The forwarders' pids, so that a run stops those an interrupted run left behind.
+const PIDS = path.join(RUN_DIR, "swarm-forwarders.pids");
+
+function stopForwarders(): void {
+  if (!fs.existsSync(PIDS)) return;
+  for (const pid of fs.readFileSync(PIDS, "utf8").split("\n").filter(Boolean).map(Number)) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  fs.rmSync(PIDS);
+}
 
 // A forwarder, in the current namespace or in `netns`; resolves once it listens.
 async function forwarder(listen: string, target: string, netns?: string): Promise<ChildProcess> {
-  const cmd = netns ? ["nsenter", `--net=/var/run/netns/${netns}`, tsx, FORWARD, listen, target] : [tsx, FORWARD, listen, target];
+  const [lh, lp] = listen.split(":");
+  const [th, tp] = target.split(":");
+  const node = [process.execPath, "-e", FORWARD_JS, lh!, lp!, th!, tp!];
+  // nsenter execs node in place: the pid is node's.
+  const cmd = netns ? ["nsenter", `--net=/var/run/netns/${netns}`, ...node] : node;
   const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+  fs.appendFileSync(PIDS, `${child.pid}\n`);
   await new Promise<void>((resolve, reject) => {
     let err = "";
     child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
@@ -82,6 +107,7 @@ async function nodeId(e: Engine): Promise<string> {
 // as its mirror); `workers` are the engine names of the two others (also their namespaces' names).
 export async function startSwarm(manager: Engine, workers: string[], stateLabel = "mcp-platform.state"): Promise<Swarm> {
   const children: ChildProcess[] = [];
+  stopForwarders();
   await sh(`ip link del ${BRIDGE} 2>/dev/null; ip link add ${BRIDGE} type bridge && ip addr add ${MANAGER_IP}/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`);
   // Frames between the workers cross the bridge in the manager's namespace, where the manager's engine
   // has loaded br_netfilter and set FORWARD's policy to DROP: without this, worker-to-worker overlay
@@ -165,6 +191,7 @@ export async function startSwarm(manager: Engine, workers: string[], stateLabel 
       // The run's engine leaves the Swarm: the suite's other files use it as a single host.
       await swarmReset(engine(RUN, manager.host));
       for (const c of children) c.kill("SIGTERM");
+      fs.rmSync(PIDS, { force: true });
       await sh(`ip link del ${BRIDGE} 2>/dev/null; ${FORWARD_RULE("-D")} 2>/dev/null; true`);
     },
   };
