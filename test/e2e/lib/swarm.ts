@@ -109,10 +109,9 @@ export async function startSwarm(manager: Engine, workers: string[], stateLabel 
   const children: ChildProcess[] = [];
   stopForwarders();
   await sh(`ip link del ${BRIDGE} 2>/dev/null; ip link add ${BRIDGE} type bridge && ip addr add ${MANAGER_IP}/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`);
-  // Frames between the workers cross the bridge in the manager's namespace, where the manager's engine
-  // has loaded br_netfilter and set FORWARD's policy to DROP: without this, worker-to-worker overlay
-  // traffic (VXLAN, ESP, gossip) is dropped (seen: "No route to host" from a task on one worker to
-  // Neo4j on the other).
+  // Frames between the workers cross the bridge in the manager's namespace, whose iptables the manager's
+  // engine manages (br_netfilter): accepted explicitly, whatever FORWARD's policy becomes. (A precaution:
+  // the "No route to host" seen between nodes persisted with it; FORWARD's policy was ACCEPT there.)
   await sh(`${FORWARD_RULE("-C")} 2>/dev/null || ${FORWARD_RULE("-I")}`);
   // The registry on loopback, offered to the workers on the manager's bridge address.
   children.push(await forwarder(`${MANAGER_IP}:5000`, REGISTRY));
