@@ -213,13 +213,18 @@ export function serviceArgs(
       monitor: "30s",
       maxFailureRatio: "0",
     },
-    endpointSpec: spec.ports.length
-      ? {
-          // Host mode: the routing mesh would replace the client's address with its own, breaking per-client
-          // rate limits and client-IP affinity; and Swarm cannot bind a published port to one IP either way.
-          ports: spec.ports.map((p) => ({ targetPort: p.internal, publishedPort: p.published, publishMode: "host", protocol: "tcp" })),
-        }
-      : undefined,
+    // DNS round robin, not a virtual IP: a service's name and aliases resolve to its tasks' own addresses.
+    // The gateway resolves and health-checks the replicas itself, and a VIP needs the kernel's IPVS on
+    // every node (seen on a kernel without it: every connection to a VIP "No route to host", while the
+    // same overlay reached tasks by their own addresses).
+    endpointSpec: {
+      mode: "dnsrr",
+      // Host mode: the routing mesh would replace the client's address with its own, breaking per-client
+      // rate limits and client-IP affinity; and Swarm cannot bind a published port to one IP either way.
+      ports: spec.ports.length
+        ? spec.ports.map((p) => ({ targetPort: p.internal, publishedPort: p.published, publishMode: "host", protocol: "tcp" }))
+        : undefined,
+    },
   };
 }
 

@@ -93,7 +93,11 @@ describe("a workload on Docker Swarm", () => {
 
   it("publishes in host mode, keeping the client's address for rate limits and affinity", () => {
     const a = serviceArgs(spec({ ports: [{ internal: 8080, published: 8080, address: "0.0.0.0" }] }), platform, platform.swarm, noRefs);
-    expect(a.endpointSpec).toEqual({ ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host", protocol: "tcp" }] });
+    expect(a.endpointSpec).toEqual({ mode: "dnsrr", ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host", protocol: "tcp" }] });
+  });
+
+  it("resolves a service's names to its tasks' own addresses (DNS round robin): a VIP needs IPVS on every node", () => {
+    expect(serviceArgs(spec(), platform, platform.swarm, noRefs).endpointSpec).toEqual({ mode: "dnsrr", ports: undefined });
   });
 
   it("updates a task that publishes host-mode ports stop-first, one task per node: its successor cannot bind them beside it", () => {
