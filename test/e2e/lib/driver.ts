@@ -11,7 +11,7 @@ export interface DriverRequest {
   op: "preview" | "up" | "destroy" | "refresh";
   stack: string;
   workDir: string;
-  // Run the policy pack with policies/config/<policyConfig>.json.
+  // Run the policy pack with policies/config/<policyConfig>.json, or with this file when it ends in .json.
   policyConfig?: string;
   expectNoChanges?: boolean;
   // Resource URNs to target (up/destroy).
@@ -71,7 +71,7 @@ async function main(req: DriverRequest): Promise<DriverResult> {
     if (m && m.op !== "same") steps.push(`${m.op} ${m.type}::${m.urn.split("::").pop()}${m.diffs?.length ? ` (${m.diffs.join(",")})` : ""}`);
   };
   const packs = req.policyConfig
-    ? { policyPacks: [path.join(ROOT, "policies")], policyPackConfigs: [path.join(ROOT, "policies/config", `${req.policyConfig}.json`)] }
+    ? { policyPacks: [path.join(ROOT, "policies")], policyPackConfigs: [req.policyConfig.endsWith(".json") ? req.policyConfig : path.join(ROOT, "policies/config", `${req.policyConfig}.json`)] }
     : {};
   const onOutput = (s: string) => process.stdout.write(s);
   const common = { onOutput, onEvent, color: "never" as const, target: req.target };
