@@ -414,6 +414,9 @@ graph_difference() {
 # stderr and kept for the status file's error.
 recorded() {
   local kind=$1 label=$2 err ts start out
+  # One run at a time (scheduled, manual or drill): the next waits for the lock.
+  exec 9>"$BACKUP_DIR/.lock"
+  flock 9
   touch "$RUNNING"
   err=$(mktemp)
   ts=$(now)

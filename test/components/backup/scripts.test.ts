@@ -515,7 +515,8 @@ describe("restore checks and staging, run where the repository is (restore.sh pr
       const packs = spawnSync("find", [path.join(s.backups, "restic/data"), "-type", "f"], { encoding: "utf8" }).stdout.trim().split("\n");
       const biggest = packs.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
       const bytes = fs.readFileSync(biggest);
-      bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+      const at = Math.floor(bytes.length / 2);
+      bytes[at] = bytes[at]! ^ 0xff;
       fs.chmodSync(biggest, 0o644);
       fs.writeFileSync(biggest, bytes);
       const r = sh(s, RESTORE, ["precheck", "test", "latest"], repoEnv(s));
