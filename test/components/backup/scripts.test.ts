@@ -203,6 +203,17 @@ const snapshots = (s: Sandbox): Snapshot[] => JSON.parse(restic(s, ["snapshots",
 const T0 = Date.UTC(2026, 10, 2, 10, 0, 0) / 1000; // Monday 2026-11-02 10:00 UTC
 const HOUR = 3600;
 
+// One sandbox with one backup at T0, for the checks that only read it (each restic command derives the
+// repository key, on purpose slowly: fewer runs keep the file fast).
+let sharedRun: { s: Sandbox; id: string } | undefined;
+function shared(): { s: Sandbox; id: string } {
+  if (!sharedRun) {
+    const s = sandbox();
+    sharedRun = { s, id: runBackup(s, T0) };
+  }
+  return sharedRun;
+}
+
 function runBackup(s: Sandbox, now: number, env: Record<string, string> = {}) {
   const r = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(now), ...env });
   expect(r.status, r.stderr).toBe(0);
@@ -249,8 +260,7 @@ describe("the backup scripts", () => {
 describe("a backup run (backup.sh run) into a real restic repository", () => {
   it("creates the repository, and snapshots the export, the graph's record, every other volume and the config", (ctx) => {
     needTools(ctx);
-    const s = sandbox();
-    const id = runBackup(s, T0);
+    const { s, id } = shared();
     const [snap] = snapshots(s);
     expect(snap!.id.startsWith(id)).toBe(true);
     expect(snap!.hostname).toBe("mcp-test");
@@ -275,8 +285,7 @@ describe("a backup run (backup.sh run) into a real restic repository", () => {
 
   it("asks cypher-shell for an online APOC export and SHOW USERS, the password only in its environment", (ctx) => {
     needTools(ctx);
-    const s = sandbox();
-    runBackup(s, T0);
+    const { s } = shared();
     const calls = fs.readFileSync(s.calls, "utf8");
     expect(calls).toMatch(/-d neo4j --format plain CALL apoc\.export\.cypher\.all\(null, \{stream: true/);
     expect(calls).toContain("-d system --format plain SHOW USERS");
@@ -285,8 +294,7 @@ describe("a backup run (backup.sh run) into a real restic repository", () => {
 
   it("records the verified snapshot in status.json: time, snapshot id, sizes, duration", (ctx) => {
     needTools(ctx);
-    const s = sandbox();
-    const id = runBackup(s, T0);
+    const { s, id } = shared();
     expect(status(s)).toMatchObject({
       stack: "test",
       rpoMinutes: 60,
@@ -315,9 +323,8 @@ describe("a backup run (backup.sh run) into a real restic repository", () => {
 
   it("answers the RPO check from status.json: ok within the RPO, STALE past it or with no backup", (ctx) => {
     needTools(ctx);
-    const s = sandbox();
-    expect(sh(s, BACKUP, ["check"]).stdout).toMatch(/no verified backup yet.*STALE/);
-    runBackup(s, T0);
+    expect(sh(sandbox(), BACKUP, ["check"]).stdout).toMatch(/no verified backup yet.*STALE/);
+    const { s } = shared();
     expect(sh(s, BACKUP, ["check"], { BACKUP_NOW: String(T0 + 1800) })).toMatchObject({ status: 0, stdout: expect.stringMatching(/ok$/m) });
     const late = sh(s, BACKUP, ["check"], { BACKUP_NOW: String(T0 + 2 * HOUR) });
     expect(late.status).toBe(1);
@@ -531,8 +538,7 @@ describe("restore checks and staging, run where the repository is (restore.sh pr
 
     it("foreign: it does not open with the stack's password", (ctx) => {
       needTools(ctx);
-      const s = sandbox();
-      runBackup(s, T0);
+      const { s } = shared();
       fs.writeFileSync(path.join(s.root, "other"), "someone-else");
       const r = sh(s, RESTORE, ["precheck", "test", "latest"], { ...repoEnv(s), RESTIC_PASSWORD_FILE: path.join(s.root, "other") });
       expect(r.status).toBe(1);
@@ -541,8 +547,7 @@ describe("restore checks and staging, run where the repository is (restore.sh pr
 
     it("another stack's: it holds no snapshot of this stack", (ctx) => {
       needTools(ctx);
-      const s = sandbox();
-      runBackup(s, T0);
+      const { s } = shared();
       const r = sh(s, RESTORE, ["precheck", "prod", "latest"], repoEnv(s));
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/holds no snapshot of stack prod \(host mcp-prod\)/);
