@@ -137,34 +137,54 @@ cypher() {
 # record URI: the graph's record as JSON on stdout. Counts per label and type, constraints and
 # indexes (without their names, which an import may choose differently), and a sha256 over every node
 # (sorted labels, sorted properties) and every relationship (type, properties, both ends' content),
-# sorted: the same graph gives the same hash whatever its internal ids.
+# sorted: the same graph gives the same hash whatever its internal ids. Two cypher-shell runs (a JVM
+# each), every row tagged with what it answers.
 record() {
   local uri=$1 work
   work=$(mktemp -d)
+  cypher-shell -a "$uri" -u "$NEO4J_USERNAME" -d neo4j --format plain >"$work/meta" <<'EOF' || die "could not query Neo4j at $uri (is it up?)"
+MATCH (n) RETURN 'nodes' AS k, count(n) AS v;
+MATCH ()-[r]->() RETURN 'rels' AS k, count(r) AS v;
+MATCH (n) RETURN 'maxnode' AS k, coalesce(max(id(n)), -1) AS v;
+MATCH ()-[r]->() RETURN 'maxrel' AS k, coalesce(max(id(r)), -1) AS v;
+MATCH (n) UNWIND labels(n) AS l RETURN 'label' AS k, l, count(*) AS v ORDER BY l;
+MATCH ()-[r]->() RETURN 'type' AS k, type(r) AS t, count(*) AS v ORDER BY t;
+SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties RETURN 'constraint' AS k, type, entityType, labelsOrTypes, properties;
+SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, owningConstraint WHERE type <> 'LOOKUP' AND owningConstraint IS NULL RETURN 'index' AS k, type, entityType, labelsOrTypes, properties;
+EOF
   local nodes rels max_node max_rel lo
-  nodes=$(cypher "$uri" neo4j "MATCH (n) RETURN count(n)") || die "could not query Neo4j at $uri (is it up?)"
-  rels=$(cypher "$uri" neo4j "MATCH ()-[r]->() RETURN count(r)") || die "could not query Neo4j at $uri (is it up?)"
-  [[ $nodes =~ ^[0-9]+$ && $rels =~ ^[0-9]+$ ]] || die "could not count the graph at $uri (got '$nodes', '$rels')"
-  cypher "$uri" neo4j "MATCH (n) UNWIND labels(n) AS l RETURN l, count(*) ORDER BY l" >"$work/labels"
-  cypher "$uri" neo4j "MATCH ()-[r]->() RETURN type(r), count(*) ORDER BY type(r)" >"$work/types"
-  cypher "$uri" neo4j "SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties RETURN type, entityType, labelsOrTypes, properties" | sort >"$work/constraints"
-  cypher "$uri" neo4j "SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, owningConstraint WHERE type <> 'LOOKUP' AND owningConstraint IS NULL RETURN type, entityType, labelsOrTypes, properties" | sort >"$work/indexes"
-  # The content lines, a chunk of internal ids at a time; sorted afterwards.
+  nodes=$(tagged "$work/meta" nodes)
+  rels=$(tagged "$work/meta" rels)
+  max_node=$(tagged "$work/meta" maxnode)
+  max_rel=$(tagged "$work/meta" maxrel)
+  [[ $nodes =~ ^[0-9]+$ && $rels =~ ^[0-9]+$ && $max_node =~ ^-?[0-9]+$ && $max_rel =~ ^-?[0-9]+$ ]] ||
+    die "could not count the graph at $uri (got '$nodes', '$rels')"
+  tagged "$work/meta" label >"$work/labels"
+  tagged "$work/meta" type >"$work/types"
+  tagged "$work/meta" constraint | LC_ALL=C sort >"$work/constraints"
+  tagged "$work/meta" index | LC_ALL=C sort >"$work/indexes"
+  # The content lines, a chunk of internal ids per query (cypher-shell holds one result at a time).
+  local chunk=$RECORD_CHUNK
+  ((chunk > 0)) || die "BACKUP_RECORD_CHUNK must be a positive number"
   local node_line='CALL { WITH n UNWIND labels(n) AS l WITH l ORDER BY l RETURN collect(l) AS ls } CALL { WITH n UNWIND keys(n) AS k WITH k ORDER BY k RETURN collect([k, n[k]]) AS ps }'
-  max_node=$(cypher "$uri" neo4j "MATCH (n) RETURN coalesce(max(id(n)), -1)")
-  max_rel=$(cypher "$uri" neo4j "MATCH ()-[r]->() RETURN coalesce(max(id(r)), -1)")
+  local rel_line='CALL { WITH a UNWIND labels(a) AS l WITH l ORDER BY l RETURN collect(l) AS al } CALL { WITH a UNWIND keys(a) AS k WITH k ORDER BY k RETURN collect([k, a[k]]) AS ap } CALL { WITH b UNWIND labels(b) AS l WITH l ORDER BY l RETURN collect(l) AS bl } CALL { WITH b UNWIND keys(b) AS k WITH k ORDER BY k RETURN collect([k, b[k]]) AS bp } CALL { WITH r UNWIND keys(r) AS k WITH k ORDER BY k RETURN collect([k, r[k]]) AS rp }'
+  {
+    for ((lo = 0; lo <= max_node; lo += chunk)); do
+      printf "MATCH (n) WHERE id(n) >= %d AND id(n) < %d %s RETURN 'N' AS t, ls, ps;\n" "$lo" $((lo + chunk)) "$node_line"
+    done
+    for ((lo = 0; lo <= max_rel; lo += chunk)); do
+      printf "MATCH (a)-[r]->(b) WHERE id(r) >= %d AND id(r) < %d WITH a, r, b %s RETURN 'R' AS t, type(r), rp, al, ap, bl, bp;\n" "$lo" $((lo + chunk)) "$rel_line"
+    done
+  } >"$work/content.cypher"
   : >"$work/content"
-  for ((lo = 0; lo <= max_node; lo += RECORD_CHUNK)); do
-    cypher "$uri" neo4j "MATCH (n) WHERE id(n) >= $lo AND id(n) < $((lo + RECORD_CHUNK)) $node_line RETURN 'N', ls, ps" >>"$work/content"
-  done
-  for ((lo = 0; lo <= max_rel; lo += RECORD_CHUNK)); do
-    cypher "$uri" neo4j "MATCH (a)-[r]->(b) WHERE id(r) >= $lo AND id(r) < $((lo + RECORD_CHUNK)) WITH a, r, b
-      CALL { WITH a UNWIND labels(a) AS l WITH l ORDER BY l RETURN collect(l) AS al } CALL { WITH a UNWIND keys(a) AS k WITH k ORDER BY k RETURN collect([k, a[k]]) AS ap }
-      CALL { WITH b UNWIND labels(b) AS l WITH l ORDER BY l RETURN collect(l) AS bl } CALL { WITH b UNWIND keys(b) AS k WITH k ORDER BY k RETURN collect([k, b[k]]) AS bp }
-      CALL { WITH r UNWIND keys(r) AS k WITH k ORDER BY k RETURN collect([k, r[k]]) AS rp }
-      RETURN 'R', type(r), rp, al, ap, bl, bp" >>"$work/content"
-  done
-  local hash
+  if [[ -s $work/content.cypher ]]; then
+    cypher-shell -a "$uri" -u "$NEO4J_USERNAME" -d neo4j --format plain <"$work/content.cypher" >"$work/content.raw" ||
+      die "could not read the graph's content at $uri"
+    grep -E '^"[NR]", ' "$work/content.raw" >"$work/content" || true
+  fi
+  local lines hash
+  lines=$(wc -l <"$work/content")
+  ((lines == nodes + rels)) || die "the content of the graph at $uri came back with $lines rows for $nodes nodes and $rels relationships"
   hash=$(LC_ALL=C sort "$work/content" | sha256sum | cut -d' ' -f1)
   jq -n --argjson nodes "$nodes" --argjson rels "$rels" --arg hash "$hash" \
     --rawfile labels "$work/labels" --rawfile types "$work/types" --rawfile constraints "$work/constraints" --rawfile indexes "$work/indexes" '
@@ -174,6 +194,9 @@ record() {
      constraints: ($constraints | rows), indexes: ($indexes | rows), contentHash: $hash}'
   rm -rf "$work"
 }
+
+# tagged FILE TAG: the rows of FILE tagged TAG (the first column), without the tag.
+tagged() { sed -n "s/^\"$2\", //p" "$1"; }
 
 # export_neo4j DIR: neo4j.cypher (replayable with cypher-shell), graph.json (the record), users and
 # roles. Refuses an export whose APOC counts differ from the record, or a graph that changed meanwhile.
