@@ -122,7 +122,7 @@ schedules() { jq -r '.[] | "\(.name)\t\(.cron)"' <<<"${BACKUP_SCHEDULES:-[]}"; }
 
 load_neo4j_password() {
   if [[ -z ${NEO4J_PASSWORD:-} ]]; then
-    [[ -n $NEO4J_PASSWORD_FILE && -r $NEO4J_PASSWORD_FILE ]] || die "no Neo4j password: NEO4J_PASSWORD_FILE ($NEO4J_PASSWORD_FILE) is not readable"
+    [[ -n $NEO4J_PASSWORD_FILE && -r $NEO4J_PASSWORD_FILE ]] || die "the Neo4j password file NEO4J_PASSWORD_FILE ($NEO4J_PASSWORD_FILE) is not readable"
     NEO4J_PASSWORD=$(<"$NEO4J_PASSWORD_FILE")
   fi
   # cypher-shell reads it from its own environment: never on a command line.

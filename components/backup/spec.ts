@@ -56,6 +56,9 @@ export function backupEnv(c: BackupConfig, stack: string, offsite: boolean): Rec
     BACKUP_KEEP_WEEKLY: String(c.retention.weekly),
     BACKUP_CHECK_READ_DATA_SUBSET: c.checkReadDataSubset,
     ...(c.restoreDrill.enabled ? { BACKUP_DRILL_CRON: c.restoreDrill.cron } : {}),
+    // The drill's scratch Neo4j gets a third of the container's memory as heap, a twelfth as page cache.
+    BACKUP_DRILL_HEAP: `${Math.floor(c.memoryMb / 3)}m`,
+    BACKUP_DRILL_PAGECACHE: `${Math.floor(c.memoryMb / 12)}m`,
     RESTIC_REPOSITORY: REPOSITORY,
     RESTIC_PASSWORD_FILE,
     NEO4J_PASSWORD_FILE,

@@ -391,7 +391,7 @@ export const backupSchema = z.strictObject({
   image: imageSource.image,
   // Reads the volumes it copies: the MCP servers' uid by default.
   user: z.string().regex(/^\d+(:\d+)?$/, { error: "must be a numeric uid or uid:gid, e.g. 1000:1000" }).default("1000:1000"),
-  // cypher-shell is a JVM, and the restore drill runs a scratch Neo4j (512 MB heap) beside it.
+  // cypher-shell is a JVM, and the restore drill runs a scratch Neo4j (a third of this as heap) beside it.
   memoryMb: positiveInt().default(1536),
   cpus: positiveNumber().default(0.5),
 });

@@ -258,7 +258,7 @@ describe("the backup scripts", () => {
   });
 });
 
-describe("a backup run (backup.sh run) into a real restic repository", () => {
+describe("a backup run (backup.sh run) into a real restic repository", { timeout: 300_000 }, () => {
   it("creates the repository, and snapshots the export, the graph's record, every other volume and the config", (ctx) => {
     needTools(ctx);
     const { s, id } = shared();
@@ -405,7 +405,7 @@ describe("a backup run (backup.sh run) into a real restic repository", () => {
   });
 });
 
-describe("the restore drill (backup.sh drill)", () => {
+describe("the restore drill (backup.sh drill)", { timeout: 300_000 }, () => {
   it("restores the latest snapshot into a scratch Neo4j, finds the record equal, records it, removes the scratch store", (ctx) => {
     needTools(ctx);
     const s = sandbox();
@@ -442,7 +442,7 @@ describe("the restore drill (backup.sh drill)", () => {
   });
 });
 
-describe("the scheduler (backup.sh schedule) and its healthcheck", () => {
+describe("the scheduler (backup.sh schedule) and its healthcheck", { timeout: 300_000 }, () => {
   it("backs up at once when no backup is newer than the RPO, and reports healthy while it ticks", async (ctx) => {
     needTools(ctx);
     const s = sandbox();
@@ -483,7 +483,7 @@ describe("the scheduler (backup.sh schedule) and its healthcheck", () => {
   });
 });
 
-describe("restore checks and staging, run where the repository is (restore.sh precheck, stage, swap)", () => {
+describe("restore checks and staging, run where the repository is (restore.sh precheck, stage, swap)", { timeout: 300_000 }, () => {
   const repoEnv = (s: Sandbox) => ({ RESTIC_REPOSITORY: path.join(s.backups, "restic") });
 
   it("resolves latest to the stack's newest snapshot, after a full read-back check", (ctx) => {
@@ -556,7 +556,7 @@ describe("restore checks and staging, run where the repository is (restore.sh pr
   });
 });
 
-describe("host recovery commands against a docker CLI that runs the helpers here", () => {
+describe("host recovery commands against a docker CLI that runs the helpers here", { timeout: 300_000 }, () => {
   // docker run runs its command here, with the backup container's paths (--volumes-from) and named
   // volumes mapped to the sandbox; stop/start are recorded; containers report healthy.
   function emulatedDocker(s: Sandbox) {
