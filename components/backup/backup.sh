@@ -52,7 +52,7 @@ NEO4J_DATA_VOLUME=${BACKUP_NEO4J_DATA_VOLUME:-neo4j-data}
 EXPORT_DIR="$BACKUP_DIR/export"
 STATUS="$BACKUP_DIR/status.json"
 # Rows per query when the content hash is computed, so that cypher-shell never holds the whole graph.
-RECORD_CHUNK=${BACKUP_RECORD_CHUNK:-50000}
+RECORD_CHUNK=${BACKUP_RECORD_CHUNK:-100000}
 # The scratch Neo4j of the restore drill: loopback only, its own port, small memory.
 DRILL_PORT=${BACKUP_DRILL_BOLT_PORT:-17687}
 DRILL_HEAP=${BACKUP_DRILL_HEAP:-512m}
@@ -137,51 +137,39 @@ cypher() {
 # record URI: the graph's record as JSON on stdout. Counts per label and type, constraints and
 # indexes (without their names, which an import may choose differently), and a sha256 over every node
 # (sorted labels, sorted properties) and every relationship (type, properties, both ends' content),
-# sorted: the same graph gives the same hash whatever its internal ids. Two cypher-shell runs (a JVM
-# each), every row tagged with what it answers.
+# sorted: the same graph gives the same hash whatever its internal ids. Few cypher-shell runs (a JVM
+# each, and one statement each: it prints only the last statement's rows).
 record() {
-  local uri=$1 work
+  local uri=$1 work counts nodes rels max_node max_rel lo
   work=$(mktemp -d)
-  cypher-shell -a "$uri" -u "$NEO4J_USERNAME" -d neo4j --format plain >"$work/meta" <<'EOF' || die "could not query Neo4j at $uri (is it up?)"
-MATCH (n) RETURN 'nodes' AS k, count(n) AS v;
-MATCH ()-[r]->() RETURN 'rels' AS k, count(r) AS v;
-MATCH (n) RETURN 'maxnode' AS k, coalesce(max(id(n)), -1) AS v;
-MATCH ()-[r]->() RETURN 'maxrel' AS k, coalesce(max(id(r)), -1) AS v;
-MATCH (n) UNWIND labels(n) AS l RETURN 'label' AS k, l, count(*) AS v ORDER BY l;
-MATCH ()-[r]->() RETURN 'type' AS k, type(r) AS t, count(*) AS v ORDER BY t;
-SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties RETURN 'constraint' AS k, type, entityType, labelsOrTypes, properties;
-SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, owningConstraint WHERE type <> 'LOOKUP' AND owningConstraint IS NULL RETURN 'index' AS k, type, entityType, labelsOrTypes, properties;
-EOF
-  local nodes rels max_node max_rel lo
-  nodes=$(tagged "$work/meta" nodes)
-  rels=$(tagged "$work/meta" rels)
-  max_node=$(tagged "$work/meta" maxnode)
-  max_rel=$(tagged "$work/meta" maxrel)
+  counts=$(cypher "$uri" neo4j "MATCH (n) WITH count(n) AS nodes, coalesce(max(id(n)), -1) AS maxNode OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r), maxNode, coalesce(max(id(r)), -1)") ||
+    die "could not query Neo4j at $uri (is it up?)"
+  IFS=', ' read -r nodes rels max_node max_rel <<<"$counts"
   [[ $nodes =~ ^[0-9]+$ && $rels =~ ^[0-9]+$ && $max_node =~ ^-?[0-9]+$ && $max_rel =~ ^-?[0-9]+$ ]] ||
-    die "could not count the graph at $uri (got '$nodes', '$rels')"
-  tagged "$work/meta" label >"$work/labels"
-  tagged "$work/meta" type >"$work/types"
-  tagged "$work/meta" constraint | LC_ALL=C sort >"$work/constraints"
-  tagged "$work/meta" index | LC_ALL=C sort >"$work/indexes"
-  # The content lines, a chunk of internal ids per query (cypher-shell holds one result at a time).
+    die "could not count the graph at $uri (got '$counts')"
+  cypher "$uri" neo4j "MATCH (n) UNWIND labels(n) AS l RETURN 'label' AS k, l AS name, count(*) AS v UNION ALL MATCH ()-[r]->() RETURN 'type' AS k, type(r) AS name, count(*) AS v" >"$work/names" ||
+    die "could not read the graph's labels and types at $uri"
+  tagged "$work/names" label | LC_ALL=C sort >"$work/labels"
+  tagged "$work/names" type | LC_ALL=C sort >"$work/types"
+  cypher "$uri" neo4j "SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties RETURN type, entityType, labelsOrTypes, properties" | LC_ALL=C sort >"$work/constraints"
+  cypher "$uri" neo4j "SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, owningConstraint WHERE type <> 'LOOKUP' AND owningConstraint IS NULL RETURN type, entityType, labelsOrTypes, properties" | LC_ALL=C sort >"$work/indexes"
+  # The content lines, a chunk of internal ids per query (cypher-shell holds a whole result).
   local chunk=$RECORD_CHUNK
   ((chunk > 0)) || die "BACKUP_RECORD_CHUNK must be a positive number"
-  local node_line='CALL { WITH n UNWIND labels(n) AS l WITH l ORDER BY l RETURN collect(l) AS ls } CALL { WITH n UNWIND keys(n) AS k WITH k ORDER BY k RETURN collect([k, n[k]]) AS ps }'
-  local rel_line='CALL { WITH a UNWIND labels(a) AS l WITH l ORDER BY l RETURN collect(l) AS al } CALL { WITH a UNWIND keys(a) AS k WITH k ORDER BY k RETURN collect([k, a[k]]) AS ap } CALL { WITH b UNWIND labels(b) AS l WITH l ORDER BY l RETURN collect(l) AS bl } CALL { WITH b UNWIND keys(b) AS k WITH k ORDER BY k RETURN collect([k, b[k]]) AS bp } CALL { WITH r UNWIND keys(r) AS k WITH k ORDER BY k RETURN collect([k, r[k]]) AS rp }'
-  {
-    for ((lo = 0; lo <= max_node; lo += chunk)); do
-      printf "MATCH (n) WHERE id(n) >= %d AND id(n) < %d %s RETURN 'N' AS t, ls, ps;\n" "$lo" $((lo + chunk)) "$node_line"
-    done
-    for ((lo = 0; lo <= max_rel; lo += chunk)); do
-      printf "MATCH (a)-[r]->(b) WHERE id(r) >= %d AND id(r) < %d WITH a, r, b %s RETURN 'R' AS t, type(r), rp, al, ap, bl, bp;\n" "$lo" $((lo + chunk)) "$rel_line"
-    done
-  } >"$work/content.cypher"
+  local node_line='CALL { WITH n UNWIND labels(n) AS l WITH l ORDER BY l RETURN collect(l) AS ls } CALL { WITH n UNWIND keys(n) AS k WITH n, k ORDER BY k RETURN collect([k, n[k]]) AS ps }'
+  local rel_line='CALL { WITH a UNWIND labels(a) AS l WITH l ORDER BY l RETURN collect(l) AS al } CALL { WITH a UNWIND keys(a) AS k WITH a, k ORDER BY k RETURN collect([k, a[k]]) AS ap } CALL { WITH b UNWIND labels(b) AS l WITH l ORDER BY l RETURN collect(l) AS bl } CALL { WITH b UNWIND keys(b) AS k WITH b, k ORDER BY k RETURN collect([k, b[k]]) AS bp } CALL { WITH r UNWIND keys(r) AS k WITH r, k ORDER BY k RETURN collect([k, r[k]]) AS rp }'
   : >"$work/content"
-  if [[ -s $work/content.cypher ]]; then
-    cypher-shell -a "$uri" -u "$NEO4J_USERNAME" -d neo4j --format plain <"$work/content.cypher" >"$work/content.raw" ||
-      die "could not read the graph's content at $uri"
-    grep -E '^"[NR]", ' "$work/content.raw" >"$work/content" || true
-  fi
+  for ((lo = 0; lo <= max_node; lo += chunk)); do
+    cypher "$uri" neo4j "MATCH (n) WHERE id(n) >= $lo AND id(n) < $((lo + chunk)) $node_line RETURN 'N' AS t, ls, ps" >>"$work/content" ||
+      die "could not read the graph's nodes at $uri"
+  done
+  for ((lo = 0; lo <= max_rel; lo += chunk)); do
+    cypher "$uri" neo4j "MATCH (a)-[r]->(b) WHERE id(r) >= $lo AND id(r) < $((lo + chunk)) WITH a, r, b $rel_line RETURN 'R' AS t, type(r), rp, al, ap, bl, bp" >>"$work/content" ||
+      die "could not read the graph's relationships at $uri"
+  done
+  # A string with a newline spans lines in plain format: continuation lines join their row again.
+  awk '/^"[NR]", /{ if (row != "") print row; row = $0; next } { row = row "\\n" $0 } END { if (row != "") print row }' "$work/content" >"$work/rows"
+  mv "$work/rows" "$work/content"
   local lines hash
   lines=$(wc -l <"$work/content")
   ((lines == nodes + rels)) || die "the content of the graph at $uri came back with $lines rows for $nodes nodes and $rels relationships"
