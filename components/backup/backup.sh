@@ -423,11 +423,18 @@ graph_difference() {
 
 # A run in a process of its own (inside this `if`, bash would ignore set -e in a function), its log on
 # stderr and kept for the status file's error.
+# One run at a time (scheduled, manual or drill): the next waits for the lock, which a subshell holds
+# only for its run (the scheduler's own shell must not keep it).
 recorded() {
+  (
+    exec 9>"$BACKUP_DIR/.lock"
+    flock 9
+    recorded_locked "$@"
+  )
+}
+
+recorded_locked() {
   local kind=$1 label=$2 err ts start out
-  # One run at a time (scheduled, manual or drill): the next waits for the lock.
-  exec 9>"$BACKUP_DIR/.lock"
-  flock 9
   touch "$RUNNING"
   err=$(mktemp)
   ts=$(now)

@@ -456,6 +456,10 @@ describe("the scheduler (backup.sh schedule) and its healthcheck", { timeout: 30
       expect(status(s)).toMatchObject({ lastSchedule: "catch-up", lastRun: { ok: true } });
       expect(snapshots(s)).toHaveLength(1);
       expect(sh(s, BACKUP, ["health"]).status).toBe(0);
+      // A manual run while the scheduler waits: the scheduler holds the run lock only during its runs.
+      const manual = sh(s, BACKUP, ["run", "manual"]);
+      expect(manual.status, manual.stderr).toBe(0);
+      expect(snapshots(s)).toHaveLength(2);
     } finally {
       process.kill(-child.pid!, "SIGTERM");
     }
