@@ -24,6 +24,9 @@
 set -euo pipefail
 shopt -s inherit_errexit
 umask 027
+# cypher-shell (Java 17) reads and prints text in the locale's charset: UTF-8, or non-ASCII text is
+# mangled on the way (seen in the e2e: "Zürich" replayed as garbage, caught by the content hash).
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
 
 BACKUP_DIR=${BACKUP_DIR:-/backups}
 VOLUMES_DIR=${BACKUP_VOLUMES_DIR:-/volumes}

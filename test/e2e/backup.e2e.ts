@@ -52,7 +52,7 @@ describe("backups on restic with a real Neo4j", () => {
   const status = async (): Promise<Status> => JSON.parse((await inBackup("cat /backups/status.json")).stdout) as Status;
   const cypher = async (query: string) =>
     (
-      await e.docker(["exec", "-i", await containerOf("neo4j"), "sh", "-c", 'NEO4J_PASSWORD="${NEO4J_AUTH#*/}" exec cypher-shell -u neo4j -d neo4j --format plain'], {
+      await e.docker(["exec", "-i", "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8", await containerOf("neo4j"), "sh", "-c", 'NEO4J_PASSWORD="${NEO4J_AUTH#*/}" exec cypher-shell -u neo4j -d neo4j --format plain'], {
         input: query,
         timeoutMs: 20 * 60_000,
       })
