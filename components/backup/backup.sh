@@ -365,7 +365,7 @@ run_drill() {
   export NEO4J_PASSWORD=drill
   DRILL_DIR="$BACKUP_DIR/drill"
   rm -rf "$DRILL_DIR"
-  mkdir -p "$DRILL_DIR"/{restore,conf,data,logs,run,import,plugins}
+  mkdir -p "$DRILL_DIR"/{restore,conf,data,logs,run,import,plugins,tmp}
   trap drill_cleanup EXIT
   restic --no-cache restore "$snapshot" --target "$DRILL_DIR/restore" --include "$EXPORT_DIR/neo4j" --verify >/dev/null ||
     die "restic restore of snapshot ${snapshot:0:8} failed"
@@ -387,7 +387,9 @@ server.memory.heap.max_size=$DRILL_HEAP
 server.memory.pagecache.size=$DRILL_PAGECACHE
 dbms.usage_report.enabled=false
 EOF
-  NEO4J_CONF="$DRILL_DIR/conf" neo4j console >"$DRILL_DIR/logs/console.log" 2>&1 &
+  # The container's /tmp is noexec: Neo4j's native libraries (JNA) are unpacked on the backups volume.
+  JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=$DRILL_DIR/tmp -Djna.tmpdir=$DRILL_DIR/tmp" NEO4J_CONF="$DRILL_DIR/conf" \
+    neo4j console >"$DRILL_DIR/logs/console.log" 2>&1 &
   DRILL_PID=$!
   local uri="bolt://127.0.0.1:$DRILL_PORT" deadline=$((SECONDS + DRILL_START_SECONDS))
   until cypher-shell -a "$uri" -u neo4j --format plain "RETURN 1" >/dev/null 2>&1; do
