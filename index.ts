@@ -27,3 +27,6 @@ export const volumes = output((p) => p.volumes);
 // and the certificate the gateway presents (to trust a self-signed one in dev).
 export const apiKeys = output((p) => (p.gateway && Object.keys(p.gateway.apiKeys).length ? pulumi.secret(p.gateway.apiKeys) : undefined));
 export const gatewayCertificate = output((p) => p.gateway?.certificate);
+// The backups' restic repository password (secret): keep a copy off the host, since the repository is
+// unreadable without it (`pulumi stack output --show-secrets backupPassword`).
+export const backupPassword = output((p) => (p.backup ? pulumi.secret(p.backup.password) : undefined));

@@ -1,44 +1,66 @@
 #!/usr/bin/env bash
 # mcp-platform backup: runs inside the backup container (no Docker socket) on the cron schedules in
-# BACKUP_SCHEDULES, and writes one verified archive per run to the backup volume.
+# BACKUP_SCHEDULES, and snapshots the Neo4j export and every stateful volume into a restic repository.
 #
-#   backup.sh schedule            run forever: a backup at every minute a schedule matches (UTC)
+#   backup.sh schedule            run forever: a backup at every minute a schedule matches, a restore
+#                                 drill at every minute BACKUP_DRILL_CRON matches (UTC)
 #   backup.sh run [LABEL]         one backup now
-#   backup.sh prune               apply retention to the archives
+#   backup.sh drill               one restore drill now: the latest snapshot into a scratch Neo4j
+#   backup.sh record              the live graph's record (counts, schema, content hash) as JSON
 #   backup.sh health              container healthcheck: the scheduler is alive
 #   backup.sh check               exit 1 when the last verified backup is older than the RPO
 #   backup.sh cron-match EXPR T…  for each epoch second T, "T 1" when the 5-field cron EXPR matches it
 #                                 (UTC), "T 0" when not
 #
 # Each run: Neo4j exported online through cypher-shell and APOC (Community edition has no online
-# backup, and neo4j-admin dumps only a stopped database), users and roles from the system database,
-# the newest offline dumps the maintenance command left in neo4j-data/dumps, every other mounted
-# volume, and the platform's rendered, non-secret config. Then a sha256 manifest, one .tar.gz
-# (encrypted when BACKUP_ENCRYPTION_KEY is set), a full verification of that archive, retention, the
-# optional copy to the off-host directory, and the status file the health monitor reads.
+# backup, and neo4j-admin dumps only a stopped database), the graph's record (node and relationship
+# counts per label and type, constraints and indexes, a content hash) taken before and after the
+# export, users and roles from the system database, the offline dumps the maintenance command left in
+# neo4j-data/dumps, every other mounted volume (read-only), and the platform's rendered config. An
+# export that does not hold what the record counts is refused. Then one restic snapshot of all of it,
+# `restic check` with a read-data subset, retention (`forget --prune`), the optional copy to the
+# off-host repository, and the status file the health monitor reads.
+# shellcheck disable=SC2016 # the single-quoted $names are jq's variables, not the shell's
 set -euo pipefail
 shopt -s inherit_errexit
 umask 027
+# cypher-shell (Java 17) reads and prints text in the locale's charset: UTF-8, or non-ASCII text is
+# mangled on the way (seen in the e2e: "Zürich" replayed as garbage, caught by the content hash).
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
 
 BACKUP_DIR=${BACKUP_DIR:-/backups}
 VOLUMES_DIR=${BACKUP_VOLUMES_DIR:-/volumes}
 SHARE_DIR=${BACKUP_SHARE_DIR:-/opt/backup}
-OFFSITE_DIR=${BACKUP_OFFSITE_DIR:-}
 STACK=${BACKUP_STACK:-dev}
 RPO_MINUTES=${BACKUP_RPO_MINUTES:-60}
 KEEP_HOURLY=${BACKUP_KEEP_HOURLY:-24}
 KEEP_DAILY=${BACKUP_KEEP_DAILY:-7}
 KEEP_WEEKLY=${BACKUP_KEEP_WEEKLY:-4}
+# The share of the repository's pack files `restic check` reads back after each run.
+CHECK_SUBSET=${BACKUP_CHECK_READ_DATA_SUBSET:-10%}
+DRILL_CRON=${BACKUP_DRILL_CRON:-}
 HEARTBEAT=${BACKUP_HEARTBEAT_FILE:-/tmp/backup-heartbeat}
 RUNNING=${BACKUP_RUNNING_FILE:-/tmp/backup-running}
 NEO4J_URI=${NEO4J_URI:-bolt://neo4j:7687}
 NEO4J_USERNAME=${NEO4J_USERNAME:-neo4j}
+# Secrets arrive as files (never in the container's environment); restic reads RESTIC_PASSWORD_FILE.
+NEO4J_PASSWORD_FILE=${NEO4J_PASSWORD_FILE:-}
+export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$BACKUP_DIR/restic}
+export RESTIC_PASSWORD_FILE=${RESTIC_PASSWORD_FILE:-}
+OFFSITE_REPOSITORY=${BACKUP_OFFSITE_REPOSITORY:-}
 # The live Neo4j store is never copied as files (that copy would not be consistent): the online export
 # covers it, and only its dumps/ directory (written while Neo4j was stopped) is taken.
 NEO4J_DATA_VOLUME=${BACKUP_NEO4J_DATA_VOLUME:-neo4j-data}
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ARCHIVES="$BACKUP_DIR/archives"
+# Where the export is staged: the snapshot holds it under this path.
+EXPORT_DIR="$BACKUP_DIR/export"
 STATUS="$BACKUP_DIR/status.json"
+# Rows per query when the content hash is computed, so that cypher-shell never holds the whole graph.
+RECORD_CHUNK=${BACKUP_RECORD_CHUNK:-100000}
+# The scratch Neo4j of the restore drill: loopback only, its own port, small memory.
+DRILL_PORT=${BACKUP_DRILL_BOLT_PORT:-17687}
+DRILL_HEAP=${BACKUP_DRILL_HEAP:-512m}
+DRILL_PAGECACHE=${BACKUP_DRILL_PAGECACHE:-128m}
+DRILL_START_SECONDS=${BACKUP_DRILL_START_SECONDS:-180}
 
 log() { printf '%s backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 die() {
@@ -49,19 +71,9 @@ die() {
 # "Now" as epoch seconds; BACKUP_NOW makes it injectable (tests simulate days of runs).
 now() { printf '%s\n' "${BACKUP_NOW:-$(date -u +%s)}"; }
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-# mcp-dev-20261123T220000Z.tar.gz[.enc] -> epoch seconds
-archive_epoch() {
-  local stamp
-  stamp=$(basename "$1" | sed -E 's/^.*-([0-9]{8})T([0-9]{2})([0-9]{2})([0-9]{2})Z\.tar\.gz(\.enc)?$/\1 \2:\3:\4/')
-  date -u -d "$stamp" +%s
-}
-json_string() {
-  local s=${1//\\/\\\\}
-  s=${s//\"/\\\"}
-  printf '"%s"' "${s//$'\n'/ }"
-}
 
 # ---- cron matching (5 fields: minute hour day-of-month month day-of-week; numbers, * , - /) ----
+# The config accepts only what cron-parser validates and what this evaluates (components/backup/schedule.ts).
 
 # field_match VALUE SPEC MIN MAX
 field_match() {
@@ -107,240 +119,350 @@ cron_matches() {
 }
 
 # BACKUP_SCHEDULES='[{"name":"hourly","cron":"0 * * * *"}]' -> lines "name<TAB>cron"
-schedules() {
-  local rest=${BACKUP_SCHEDULES:-[]}
-  local re='"name"[[:space:]]*:[[:space:]]*"([^"]+)"[[:space:]]*,[[:space:]]*"cron"[[:space:]]*:[[:space:]]*"([^"]+)"'
-  while [[ $rest =~ $re ]]; do
-    printf '%s\t%s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-    rest=${rest#*"${BASH_REMATCH[0]}"}
-  done
+schedules() { jq -r '.[] | "\(.name)\t\(.cron)"' <<<"${BACKUP_SCHEDULES:-[]}"; }
+
+# ---- Neo4j: the export and the graph's record ----
+
+load_neo4j_password() {
+  if [[ -z ${NEO4J_PASSWORD:-} ]]; then
+    [[ -n $NEO4J_PASSWORD_FILE && -r $NEO4J_PASSWORD_FILE ]] || die "the Neo4j password file NEO4J_PASSWORD_FILE ($NEO4J_PASSWORD_FILE) is not readable"
+    NEO4J_PASSWORD=$(<"$NEO4J_PASSWORD_FILE")
+  fi
+  # cypher-shell reads it from its own environment: never on a command line.
+  export NEO4J_PASSWORD
 }
 
-# ---- what goes into an archive ----
-
+# cypher URI DATABASE QUERY: rows in plain format, header line dropped.
 cypher() {
-  # The password comes from NEO4J_PASSWORD in the environment (a secret env var), never the command line.
-  cypher-shell -a "$NEO4J_URI" -u "$NEO4J_USERNAME" --format plain "$@"
+  cypher-shell -a "$1" -u "$NEO4J_USERNAME" -d "$2" --format plain "$3" | tail -n +2
 }
 
+# record URI: the graph's record as JSON on stdout. Counts per label and type, constraints and
+# indexes (without their names, which an import may choose differently), and a sha256 over every node
+# (sorted labels, sorted properties) and every relationship (type, properties, both ends' content),
+# sorted: the same graph gives the same hash whatever its internal ids. Few cypher-shell runs (a JVM
+# each, and one statement each: it prints only the last statement's rows).
+record() {
+  local uri=$1 work counts nodes rels max_node max_rel lo
+  work=$(mktemp -d)
+  counts=$(cypher "$uri" neo4j "MATCH (n) WITH count(n) AS nodes, coalesce(max(id(n)), -1) AS maxNode OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r), maxNode, coalesce(max(id(r)), -1)") ||
+    die "could not query Neo4j at $uri (is it up?)"
+  IFS=', ' read -r nodes rels max_node max_rel <<<"$counts"
+  [[ $nodes =~ ^[0-9]+$ && $rels =~ ^[0-9]+$ && $max_node =~ ^-?[0-9]+$ && $max_rel =~ ^-?[0-9]+$ ]] ||
+    die "could not count the graph at $uri (got '$counts')"
+  cypher "$uri" neo4j "MATCH (n) UNWIND labels(n) AS l RETURN 'label' AS k, l AS name, count(*) AS v UNION ALL MATCH ()-[r]->() RETURN 'type' AS k, type(r) AS name, count(*) AS v" >"$work/names" ||
+    die "could not read the graph's labels and types at $uri"
+  tagged "$work/names" label | LC_ALL=C sort >"$work/labels"
+  tagged "$work/names" type | LC_ALL=C sort >"$work/types"
+  cypher "$uri" neo4j "SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties RETURN type, entityType, labelsOrTypes, properties" | LC_ALL=C sort >"$work/constraints"
+  cypher "$uri" neo4j "SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, owningConstraint WHERE type <> 'LOOKUP' AND owningConstraint IS NULL RETURN type, entityType, labelsOrTypes, properties" | LC_ALL=C sort >"$work/indexes"
+  # The content lines, a chunk of internal ids per query (cypher-shell holds a whole result).
+  local chunk=$RECORD_CHUNK
+  ((chunk > 0)) || die "BACKUP_RECORD_CHUNK must be a positive number"
+  local node_line='CALL { WITH n UNWIND labels(n) AS l WITH l ORDER BY l RETURN collect(l) AS ls } CALL { WITH n UNWIND keys(n) AS k WITH n, k ORDER BY k RETURN collect([k, n[k]]) AS ps }'
+  local rel_line='CALL { WITH a UNWIND labels(a) AS l WITH l ORDER BY l RETURN collect(l) AS al } CALL { WITH a UNWIND keys(a) AS k WITH a, k ORDER BY k RETURN collect([k, a[k]]) AS ap } CALL { WITH b UNWIND labels(b) AS l WITH l ORDER BY l RETURN collect(l) AS bl } CALL { WITH b UNWIND keys(b) AS k WITH b, k ORDER BY k RETURN collect([k, b[k]]) AS bp } CALL { WITH r UNWIND keys(r) AS k WITH r, k ORDER BY k RETURN collect([k, r[k]]) AS rp }'
+  : >"$work/content"
+  for ((lo = 0; lo <= max_node; lo += chunk)); do
+    cypher "$uri" neo4j "MATCH (n) WHERE id(n) >= $lo AND id(n) < $((lo + chunk)) $node_line RETURN 'N' AS t, ls, ps" >>"$work/content" ||
+      die "could not read the graph's nodes at $uri"
+  done
+  for ((lo = 0; lo <= max_rel; lo += chunk)); do
+    cypher "$uri" neo4j "MATCH (a)-[r]->(b) WHERE id(r) >= $lo AND id(r) < $((lo + chunk)) WITH a, r, b $rel_line RETURN 'R' AS t, type(r), rp, al, ap, bl, bp" >>"$work/content" ||
+      die "could not read the graph's relationships at $uri"
+  done
+  # A string with a newline spans lines in plain format: continuation lines join their row again.
+  awk '/^"[NR]", /{ if (row != "") print row; row = $0; next } { row = row "\\n" $0 } END { if (row != "") print row }' "$work/content" >"$work/rows"
+  mv "$work/rows" "$work/content"
+  local lines hash
+  lines=$(wc -l <"$work/content")
+  ((lines == nodes + rels)) || die "the content of the graph at $uri came back with $lines rows for $nodes nodes and $rels relationships"
+  hash=$(LC_ALL=C sort "$work/content" | sha256sum | cut -d' ' -f1)
+  jq -n --argjson nodes "$nodes" --argjson rels "$rels" --arg hash "$hash" \
+    --rawfile labels "$work/labels" --rawfile types "$work/types" --rawfile constraints "$work/constraints" --rawfile indexes "$work/indexes" '
+    def rows: split("\n") | map(select(length > 0));
+    def counts: rows | map(capture("^\"?(?<k>.*?)\"?, (?<v>[0-9]+)$")) | map({(.k): (.v | tonumber)}) | add // {};
+    {nodes: $nodes, relationships: $rels, labels: ($labels | counts), types: ($types | counts),
+     constraints: ($constraints | rows), indexes: ($indexes | rows), contentHash: $hash}'
+  rm -rf "$work"
+}
+
+# tagged FILE TAG: the rows of FILE tagged TAG (the first column), without the tag.
+tagged() { sed -n "s/^\"$2\", //p" "$1"; }
+
+# export_neo4j DIR: neo4j.cypher (replayable with cypher-shell), graph.json (the record), users and
+# roles. Refuses an export whose APOC counts differ from the record, or a graph that changed meanwhile.
 export_neo4j() {
-  local out=$1
+  local out=$1 before after
   mkdir -p "$out"
+  before=$(record "$NEO4J_URI")
   # APOC streams the statements back (no file export, so apoc.export.file.enabled stays off). Each
-  # batch is base64-encoded in Cypher so that no quoting rule of cypher-shell's output can alter it.
-  cypher -d neo4j "CALL apoc.export.cypher.all(null, {stream: true, format: 'cypher-shell', useOptimizations: {type: 'UNWIND_BATCH', unwindBatchSize: 100}}) YIELD cypherStatements RETURN apoc.text.base64Encode(cypherStatements) AS b64" \
-    >"$out/export.raw" || die "the Neo4j export failed (is Neo4j up and APOC enabled?)"
-  local line
+  # batch is base64-encoded in Cypher so that no quoting rule of cypher-shell's output can alter it;
+  # each row also carries APOC's running count of the nodes and relationships it exported.
+  cypher "$NEO4J_URI" neo4j "CALL apoc.export.cypher.all(null, {stream: true, format: 'cypher-shell', useOptimizations: {type: 'UNWIND_BATCH', unwindBatchSize: 100}}) YIELD cypherStatements, nodes, relationships RETURN apoc.text.base64Encode(cypherStatements), nodes, relationships" \
+    >"$out/export.rows" || die "the Neo4j export failed (is Neo4j up and APOC enabled?)"
+  local b64 n r exported_nodes=0 exported_rels=0 rows=0
   : >"$out/neo4j.cypher"
-  while IFS= read -r line; do
-    line=${line//\"/}
-    [[ -z $line || $line == b64 ]] && continue
-    printf '%s' "$line" | base64 -d >>"$out/neo4j.cypher" || die "the Neo4j export returned a batch that is not base64"
+  while IFS=', ' read -r b64 n r; do
+    b64=${b64//\"/}
+    [[ -n $b64 ]] || continue
+    printf '%s' "$b64" | base64 -d >>"$out/neo4j.cypher" || die "the Neo4j export returned a batch that is not base64"
     printf '\n' >>"$out/neo4j.cypher"
-  done <"$out/export.raw"
-  rm -f "$out/export.raw"
-  local nodes rels
-  nodes=$(cypher -d neo4j "MATCH (n) RETURN count(n) AS nodes" | tail -n 1)
-  rels=$(cypher -d neo4j "MATCH ()-[r]->() RETURN count(r) AS relationships" | tail -n 1)
-  [[ $nodes =~ ^[0-9]+$ && $rels =~ ^[0-9]+$ ]] || die "could not count the Neo4j graph (got '$nodes', '$rels')"
-  printf '{"nodes": %s, "relationships": %s}\n' "$nodes" "$rels" >"$out/counts.json"
+    ((n > exported_nodes)) && exported_nodes=$n
+    ((r > exported_rels)) && exported_rels=$r
+    rows=$((rows + 1))
+  done <"$out/export.rows"
+  rm -f "$out/export.rows"
+  after=$(record "$NEO4J_URI")
+  [[ $before == "$after" ]] || die "the graph changed during the export (recorded before and after differ): not snapshotted, the next run tries again"
+  printf '%s\n' "$after" >"$out/graph.json"
+  local want_nodes want_rels
+  want_nodes=$(jq .nodes <<<"$after")
+  want_rels=$(jq .relationships <<<"$after")
+  if ((exported_nodes != want_nodes || exported_rels != want_rels)); then
+    die "the export does not hold the graph: APOC exported $exported_nodes nodes and $exported_rels relationships in $rows rows, the graph holds $want_nodes and $want_rels; not snapshotted (check APOC and its dependencies in the Neo4j image)"
+  fi
+  log "exported $want_nodes nodes and $want_rels relationships ($rows rows, $(du -h "$out/neo4j.cypher" | cut -f1))"
   # Users and roles. SHOW USERS works on Community; roles and privileges are Enterprise features, so
   # their absence is recorded rather than failing the run. Password hashes are only in the offline dump.
-  cypher -d system "SHOW USERS" >"$out/system-users.txt" || die "SHOW USERS on the system database failed"
-  cypher -d system "SHOW ROLES" >"$out/system-roles.txt" 2>&1 || echo "(not available on this edition)" >"$out/system-roles.txt"
-  cypher -d system "SHOW PRIVILEGES AS COMMANDS" >"$out/system-privileges.cypher" 2>&1 ||
+  cypher "$NEO4J_URI" system "SHOW USERS" >"$out/system-users.txt" || die "SHOW USERS on the system database failed"
+  cypher "$NEO4J_URI" system "SHOW ROLES" >"$out/system-roles.txt" 2>&1 || echo "(not available on this edition)" >"$out/system-roles.txt"
+  cypher "$NEO4J_URI" system "SHOW PRIVILEGES AS COMMANDS" >"$out/system-privileges.cypher" 2>&1 ||
     echo "// (not available on this edition)" >"$out/system-privileges.cypher"
 }
 
-copy_volumes() {
-  local out=$1 dir name
-  mkdir -p "$out"
+# ---- restic ----
+
+restic_ready() {
+  command -v restic >/dev/null || die "restic is not in this image: backup.image must be built from components/backup/image"
+  [[ -n $RESTIC_PASSWORD_FILE && -r $RESTIC_PASSWORD_FILE ]] || die "the repository password file RESTIC_PASSWORD_FILE ($RESTIC_PASSWORD_FILE) is not readable"
+}
+
+# A repository on the backups volume is created at the first run; an existing one must open with this
+# password (a foreign or damaged repository is never overwritten).
+ensure_repository() {
+  local repo=$1
+  shift
+  if restic -r "$repo" --no-cache cat config >/dev/null 2>"$BACKUP_DIR/.restic-err"; then return 0; fi
+  if grep -qiE 'wrong password|no key found' "$BACKUP_DIR/.restic-err"; then
+    die "the repository $repo does not open with backup's password (a foreign repository, or the password changed): $(tail -n 1 "$BACKUP_DIR/.restic-err")"
+  fi
+  if [[ $repo == /* && -e $repo/config ]]; then
+    die "the repository $repo exists but cannot be read: $(tail -n 1 "$BACKUP_DIR/.restic-err")"
+  fi
+  log "creating the restic repository $repo"
+  restic -r "$repo" --no-cache init "$@" >/dev/null || die "could not create the restic repository $repo"
+}
+
+paths_to_back_up() {
+  local dir name
+  printf '%s\n' "$EXPORT_DIR"
+  # The rendered config and the scripts: the restore tooling travels with the data.
+  [[ -d $SHARE_DIR ]] && printf '%s\n' "$SHARE_DIR"
   [[ -d $VOLUMES_DIR ]] || return 0
   for dir in "$VOLUMES_DIR"/*/; do
     [[ -d $dir ]] || continue
     name=$(basename "$dir")
     if [[ $name == "$NEO4J_DATA_VOLUME" ]]; then
-      if [[ -d $dir/dumps ]] && compgen -G "$dir/dumps/*.dump" >/dev/null; then
-        mkdir -p "$out/../neo4j/offline"
-        cp -p "$dir"/dumps/*.dump "$out/../neo4j/offline/"
-      fi
+      [[ -d $dir/dumps ]] && printf '%s\n' "${dir%/}/dumps"
       continue
     fi
-    mkdir -p "$out/$name" "$out/../ownership"
-    # -a keeps modes and times (and owners when run as root), so a restore gives the service back exactly
-    # its files. Owners are also recorded, because a non-root backup user cannot keep them in the copy.
-    cp -a "$dir/." "$out/$name/" || die "could not read the $name volume (check the backup user can read it: backup.user)"
-    (cd "$dir" && find . -printf '%U:%G\t%P\0') >"$out/../ownership/$name"
+    printf '%s\n' "${dir%/}"
   done
 }
 
-write_manifest() {
-  local root=$1
-  local list
-  list=$(mktemp)
-  (cd "$root" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum >"$list")
-  mv "$list" "$root/MANIFEST.sha256"
-}
+# ---- the status file (merged with jq: every writer keeps the others' fields) ----
 
-encrypt() {
-  openssl enc -aes-256-cbc -pbkdf2 -iter 200000 -salt -pass env:BACKUP_ENCRYPTION_KEY -in "$1" -out "$2"
-}
-
-write_status() {
-  local ok=$1 ts=$2 label=$3 archive=$4 error=$5 offsite=$6
-  local last_epoch="" last_archive="" last_label=""
-  if [[ $ok == true ]]; then
-    last_epoch=$ts last_archive=$archive last_label=$label
-  elif [[ -f $STATUS ]]; then
-    last_epoch=$(sed -nE 's/.*"lastVerifiedBackupEpoch": *([0-9]+).*/\1/p' "$STATUS")
-    last_archive=$(sed -nE 's/.*"lastArchive": *"([^"]*)".*/\1/p' "$STATUS")
-    last_label=$(sed -nE 's/.*"lastSchedule": *"([^"]*)".*/\1/p' "$STATUS")
-  fi
+update_status() {
   local tmp="$STATUS.tmp.$$"
-  {
-    printf '{\n'
-    printf '  "stack": %s,\n' "$(json_string "$STACK")"
-    printf '  "rpoMinutes": %s,\n' "$RPO_MINUTES"
-    if [[ -n $last_epoch ]]; then
-      printf '  "lastVerifiedBackup": "%s",\n' "$(iso "$last_epoch")"
-      printf '  "lastVerifiedBackupEpoch": %s,\n' "$last_epoch"
-    else
-      printf '  "lastVerifiedBackup": null,\n  "lastVerifiedBackupEpoch": null,\n'
-    fi
-    printf '  "lastArchive": %s,\n' "$(json_string "$last_archive")"
-    printf '  "lastSchedule": %s,\n' "$(json_string "$last_label")"
-    printf '  "lastRun": {"time": "%s", "ok": %s, "error": %s},\n' "$(iso "$ts")" "$ok" "$(json_string "$error")"
-    printf '  "offsite": %s\n' "$offsite"
-    printf '}\n'
-  } >"$tmp"
+  if [[ -f $STATUS ]]; then jq "$@" "$STATUS" >"$tmp"; else jq -n "$@" >"$tmp"; fi
   chmod 0644 "$tmp"
   mv -f "$tmp" "$STATUS"
 }
 
-# ---- retention: keep the newest archive of each of the last N hours, days and ISO weeks ----
-
-prune() {
-  local dir=${1:-$ARCHIVES}
-  [[ -d $dir ]] || return 0
-  local -a files=()
-  local f
-  while IFS= read -r f; do files+=("$f"); done < <(find "$dir" -maxdepth 1 -type f \( -name '*.tar.gz' -o -name '*.tar.gz.enc' \) -printf '%f\n' | sort -r)
-  local -A keep=()
-  local rule n fmt last count t bucket
-  for rule in "hourly:$KEEP_HOURLY:%Y-%m-%dT%H" "daily:$KEEP_DAILY:%Y-%m-%d" "weekly:$KEEP_WEEKLY:%G-W%V"; do
-    IFS=: read -r _ n fmt <<<"$rule"
-    last="" count=0
-    for f in "${files[@]}"; do
-      ((count < n)) || break
-      t=$(archive_epoch "$f")
-      bucket=$(date -u -d "@$t" "+$fmt")
-      if [[ $bucket != "$last" ]]; then
-        keep[$f]=1
-        last=$bucket
-        count=$((count + 1))
-      fi
-    done
-  done
-  # The newest archive is always kept, whatever the settings.
-  [[ ${#files[@]} -gt 0 ]] && keep[${files[0]}]=1
-  for f in "${files[@]}"; do
-    if [[ -z ${keep[$f]:-} ]]; then
-      rm -f "$dir/$f" "$dir/$f.sha256"
-      log "retention: removed $f"
-    fi
-  done
-}
-
-# ---- off-host copy: a directory backed by an NFS volume (or any mount the user gives) ----
-
-copy_offsite() {
-  local archive=$1 name dest
-  name=$(basename "$archive")
-  dest="$OFFSITE_DIR/$STACK"
-  mkdir -p "$dest" || return 1
-  cp "$archive" "$dest/$name.part" && cp "$archive.sha256" "$dest/$name.sha256" || return 1
-  mv -f "$dest/$name.part" "$dest/$name"
-  # Checked where it landed: the copy counts only once it matches its checksum there.
-  (cd "$dest" && sha256sum --quiet -c "$name.sha256") || return 1
-  prune "$dest"
-}
-
 run_backup() {
-  local label=${1:-manual} ts stamp id work root file
+  local label=${1:-manual} ts start summary snapshot
   ts=$(now)
-  stamp=$(date -u -d "@$ts" +%Y%m%dT%H%M%SZ)
-  id="mcp-$STACK-$stamp"
-  mkdir -p "$ARCHIVES"
-  work=$(mktemp -d "$BACKUP_DIR/.work-$stamp.XXXXXX")
-  # shellcheck disable=SC2064 # expand now: the trap must remove this run's directory
-  trap "rm -rf '$work'" EXIT
-  root="$work/$id"
-  mkdir -p "$root/neo4j" "$root/config"
-  log "run $id ($label)"
-  local tool
-  for tool in tar gzip sha256sum base64 cypher-shell; do
-    command -v "$tool" >/dev/null || die "$tool is not in this image: set backup.image to one that has it (the Neo4j image does)"
-  done
-  if [[ -n ${BACKUP_ENCRYPTION_KEY:-} ]] && ! command -v openssl >/dev/null; then
-    die "backup.encryptionKey is set but this image has no openssl: set backup.image to an image with openssl and cypher-shell"
-  fi
+  start=$(date +%s)
+  restic_ready
+  command -v cypher-shell >/dev/null || die "cypher-shell is not in this image: backup.image must be built from the stack's Neo4j image"
+  load_neo4j_password
+  ensure_repository "$RESTIC_REPOSITORY"
+  log "run ($label) into $RESTIC_REPOSITORY"
+  rm -rf "$EXPORT_DIR"
+  mkdir -p "$EXPORT_DIR"
+  export_neo4j "$EXPORT_DIR/neo4j"
+  jq -n --arg stack "$STACK" --arg time "$(iso "$ts")" --arg schedule "$label" --slurpfile graph "$EXPORT_DIR/neo4j/graph.json" \
+    '{stack: $stack, time: $time, schedule: $schedule, neo4j: $graph[0]}' >"$EXPORT_DIR/backup.json"
 
-  export_neo4j "$root/neo4j"
-  copy_volumes "$root/volumes"
-  [[ -f $SHARE_DIR/platform-config.json ]] && cp "$SHARE_DIR/platform-config.json" "$root/config/"
-  # The restore tooling travels with the data: an archive alone is enough to recover.
-  for f in restore.sh backup.sh; do [[ -f $SCRIPT_DIR/$f ]] && cp "$SCRIPT_DIR/$f" "$root/config/"; done
-  {
-    printf '{\n  "id": %s,\n  "stack": %s,\n' "$(json_string "$id")" "$(json_string "$STACK")"
-    printf '  "time": "%s",\n  "schedule": %s,\n' "$(iso "$ts")" "$(json_string "$label")"
-    printf '  "neo4j": %s' "$(cat "$root/neo4j/counts.json")"
-    printf '}\n'
-  } >"$root/backup.json"
-  write_manifest "$root"
+  local -a paths
+  mapfile -t paths < <(paths_to_back_up)
+  summary=$(restic --no-cache backup --json --host "mcp-$STACK" --tag "stack=$STACK" --tag "schedule=${label// /+}" \
+    --time "$(date -u -d "@$ts" '+%Y-%m-%d %H:%M:%S')" "${paths[@]}" | jq -c 'select(.message_type == "summary")') ||
+    die "restic backup failed"
+  snapshot=$(jq -r .snapshot_id <<<"$summary")
+  [[ -n $snapshot && $snapshot != null ]] || die "restic backup printed no snapshot id"
+  # Verified before it counts: the repository's structure, and a subset of its packs read back.
+  restic --no-cache check --read-data-subset="$CHECK_SUBSET" >"$BACKUP_DIR/.check.log" 2>&1 ||
+    die "restic check failed after snapshot ${snapshot:0:8}: $(grep -v '^$' "$BACKUP_DIR/.check.log" | tail -n 1)"
+  restic --no-cache forget --host "mcp-$STACK" --keep-last 1 --keep-hourly "$KEEP_HOURLY" --keep-daily "$KEEP_DAILY" \
+    --keep-weekly "$KEEP_WEEKLY" --prune >/dev/null || die "restic forget --prune failed"
+  rm -rf "$EXPORT_DIR"
 
-  tar -C "$work" -czf "$work/$id.tar.gz" "$id"
-  file="$id.tar.gz"
-  if [[ -n ${BACKUP_ENCRYPTION_KEY:-} ]]; then
-    encrypt "$work/$id.tar.gz" "$work/$id.tar.gz.enc" || die "encryption failed (is openssl in the image?)"
-    rm -f "$work/$id.tar.gz"
-    file="$id.tar.gz.enc"
-  fi
-  (cd "$work" && sha256sum "$file" >"$file.sha256")
-
-  # Verified before it counts: checksum, listing, extraction and every file's checksum.
-  RESTORE_SCRATCH=$work bash "$SCRIPT_DIR/restore.sh" verify "$work/$file" >/dev/null ||
-    die "the new archive $file failed verification; it was not kept"
-  mv -f "$work/$file" "$ARCHIVES/$file"
-  mv -f "$work/$file.sha256" "$ARCHIVES/$file.sha256"
-  chmod 0640 "$ARCHIVES/$file" "$ARCHIVES/$file.sha256"
-  log "verified $file ($(du -h "$ARCHIVES/$file" | cut -f1))"
-
-  prune "$ARCHIVES"
   local offsite='{"enabled": false}'
-  if [[ -n $OFFSITE_DIR ]]; then
-    if copy_offsite "$ARCHIVES/$file"; then
-      offsite="{\"enabled\": true, \"ok\": true, \"time\": \"$(iso "$ts")\", \"archive\": $(json_string "$file")}"
+  if [[ -n $OFFSITE_REPOSITORY ]]; then
+    # In a subshell: a failure there (die included) is reported, and the local snapshot still counts.
+    if (copy_offsite "$snapshot"); then
+      offsite=$(jq -n --arg t "$(iso "$ts")" --arg s "$snapshot" '{enabled: true, ok: true, time: $t, snapshotId: $s}')
     else
-      log "off-host copy to $OFFSITE_DIR failed"
-      offsite="{\"enabled\": true, \"ok\": false, \"time\": \"$(iso "$ts")\", \"error\": \"copy or its checksum failed\"}"
+      log "off-host copy to $OFFSITE_REPOSITORY failed"
+      offsite=$(jq -n --arg t "$(iso "$ts")" '{enabled: true, ok: false, time: $t, error: "restic copy or its check failed"}')
     fi
   fi
-  write_status true "$ts" "$label" "$file" "" "$offsite"
-  printf '%s\n' "$ARCHIVES/$file"
+  local duration=$(($(date +%s) - start))
+  update_status --arg stack "$STACK" --argjson rpo "$RPO_MINUTES" --arg t "$(iso "$ts")" --argjson epoch "$ts" \
+    --arg sched "$label" --argjson s "$summary" --argjson d "$duration" --argjson offsite "$offsite" --arg repo "$RESTIC_REPOSITORY" '
+    . + {stack: $stack, rpoMinutes: $rpo, repository: $repo, lastVerifiedBackup: $t, lastVerifiedBackupEpoch: $epoch,
+         snapshotId: $s.snapshot_id, lastSchedule: $sched, sizeBytes: $s.total_bytes_processed, addedBytes: $s.data_added,
+         filesNew: $s.files_new, filesChanged: $s.files_changed, durationSeconds: $d,
+         lastRun: {time: $t, ok: true, error: null}, offsite: $offsite}'
+  log "snapshot ${snapshot:0:8} verified: $(jq -r '"\(.total_bytes_processed) bytes, \(.data_added) added"' <<<"$summary"), ${duration}s"
+  printf '%s\n' "$snapshot"
 }
 
-# A failed run leaves the last verified backup in the status file, and says why it failed.
-run_and_record() {
-  local label=$1 err
+# The snapshot copied into the off-host repository (created with the same chunker parameters, so
+# that it deduplicates the same way), checked there, and retention applied there too.
+copy_offsite() {
+  ensure_repository "$OFFSITE_REPOSITORY" --copy-chunker-params --from-repo "$RESTIC_REPOSITORY" --from-password-file "$RESTIC_PASSWORD_FILE" || return 1
+  restic -r "$OFFSITE_REPOSITORY" --no-cache copy --from-repo "$RESTIC_REPOSITORY" --from-password-file "$RESTIC_PASSWORD_FILE" "$1" >/dev/null || return 1
+  restic -r "$OFFSITE_REPOSITORY" --no-cache check >/dev/null || return 1
+  restic -r "$OFFSITE_REPOSITORY" --no-cache forget --host "mcp-$STACK" --keep-last 1 --keep-hourly "$KEEP_HOURLY" --keep-daily "$KEEP_DAILY" \
+    --keep-weekly "$KEEP_WEEKLY" --prune >/dev/null
+}
+
+# ---- the restore drill: the latest snapshot into a scratch Neo4j (a process in this container,
+# loopback only, its store on the backups volume), compared with the record the snapshot holds ----
+
+DRILL_DIR=""
+DRILL_PID=""
+drill_cleanup() {
+  if [[ -n $DRILL_PID ]]; then
+    kill "$DRILL_PID" 2>/dev/null || true
+    wait "$DRILL_PID" 2>/dev/null || true
+  fi
+  [[ -n $DRILL_DIR ]] && rm -rf "$DRILL_DIR"
+  return 0
+}
+
+run_drill() {
+  restic_ready
+  command -v neo4j >/dev/null || die "the neo4j server is not in this image: backup.image must be built from the stack's Neo4j image"
+  ensure_repository "$RESTIC_REPOSITORY"
+  local snapshot
+  snapshot=$(restic --no-cache snapshots --json --host "mcp-$STACK" latest | jq -r '.[-1].id // empty')
+  [[ -n $snapshot ]] || die "the repository holds no snapshot of stack $STACK yet"
+  log "drill: snapshot ${snapshot:0:8} into a scratch Neo4j"
+  # The scratch server runs without authentication (loopback only); the real Neo4j is not touched.
+  export NEO4J_PASSWORD=drill
+  DRILL_DIR="$BACKUP_DIR/drill"
+  rm -rf "$DRILL_DIR"
+  mkdir -p "$DRILL_DIR"/{restore,conf,data,logs,run,import,plugins,tmp}
+  trap drill_cleanup EXIT
+  restic --no-cache restore "$snapshot" --target "$DRILL_DIR/restore" --include "$EXPORT_DIR/neo4j" --verify >/dev/null ||
+    die "restic restore of snapshot ${snapshot:0:8} failed"
+  local export="$DRILL_DIR/restore$EXPORT_DIR/neo4j"
+  [[ -f $export/neo4j.cypher && -f $export/graph.json ]] || die "snapshot ${snapshot:0:8} holds no Neo4j export"
+  cat >"$DRILL_DIR/conf/neo4j.conf" <<EOF
+server.directories.data=$DRILL_DIR/data
+server.directories.logs=$DRILL_DIR/logs
+server.directories.run=$DRILL_DIR/run
+server.directories.import=$DRILL_DIR/import
+server.directories.plugins=$DRILL_DIR/plugins
+server.default_listen_address=127.0.0.1
+server.bolt.listen_address=127.0.0.1:$DRILL_PORT
+server.http.enabled=false
+server.https.enabled=false
+dbms.security.auth_enabled=false
+server.memory.heap.initial_size=$DRILL_HEAP
+server.memory.heap.max_size=$DRILL_HEAP
+server.memory.pagecache.size=$DRILL_PAGECACHE
+dbms.usage_report.enabled=false
+EOF
+  # The container's /tmp is noexec: Neo4j's native libraries (JNA) are unpacked on the backups volume.
+  JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=$DRILL_DIR/tmp -Djna.tmpdir=$DRILL_DIR/tmp" NEO4J_CONF="$DRILL_DIR/conf" \
+    neo4j console >"$DRILL_DIR/logs/console.log" 2>&1 &
+  DRILL_PID=$!
+  local uri="bolt://127.0.0.1:$DRILL_PORT" deadline=$((SECONDS + DRILL_START_SECONDS))
+  until cypher-shell -a "$uri" -u neo4j --format plain "RETURN 1" >/dev/null 2>&1; do
+    kill -0 "$DRILL_PID" 2>/dev/null || die "the scratch Neo4j exited: $(tail -n 3 "$DRILL_DIR/logs/console.log" | tr '\n' ' ')"
+    ((SECONDS < deadline)) || die "the scratch Neo4j did not answer in ${DRILL_START_SECONDS}s"
+    sleep 2
+  done
+  local replay_start=$SECONDS
+  cypher-shell -a "$uri" -u neo4j -d neo4j --format plain <"$export/neo4j.cypher" >/dev/null ||
+    die "replaying the export of snapshot ${snapshot:0:8} into the scratch Neo4j failed"
+  log "drill: export replayed in $((SECONDS - replay_start))s"
+  local got want
+  got=$(record "$uri")
+  want=$(jq -S . "$export/graph.json")
+  got=$(jq -S . <<<"$got")
+  if [[ $got != "$want" ]]; then
+    die "the restored graph differs from snapshot ${snapshot:0:8}'s record: $(graph_difference "$want" "$got")"
+  fi
+  log "drill: snapshot ${snapshot:0:8} restored and identical to its record ($(jq -r '"\(.nodes) nodes, \(.relationships) relationships"' <<<"$want"))"
+  # The short id, as restic backup reports it and the status file records it.
+  printf '%s\n' "${snapshot:0:8}"
+}
+
+# The first few differences between two records, in words.
+graph_difference() {
+  jq -rn --argjson want "$1" --argjson got "$2" '
+    [ (["nodes", "relationships"][] as $k | select($want[$k] != $got[$k]) | "\($k): \($want[$k]) recorded, \($got[$k]) restored"),
+      (["labels", "types"][] as $k | (($want[$k] | keys) + ($got[$k] | keys) | unique[]) as $n
+        | select($want[$k][$n] != $got[$k][$n]) | "\($k) \($n): \($want[$k][$n] // 0) recorded, \($got[$k][$n] // 0) restored"),
+      (["constraints", "indexes"][] as $k | select($want[$k] != $got[$k]) | "\($k) differ"),
+      (select($want.contentHash != $got.contentHash) | "content hash \($want.contentHash[0:12]) recorded, \($got.contentHash[0:12]) restored")
+    ] | .[0:4] | join("; ")'
+}
+
+# ---- runs, recorded in the status file whatever their outcome ----
+
+# A run in a process of its own (inside this `if`, bash would ignore set -e in a function), its log on
+# stderr and kept for the status file's error.
+# One run at a time (scheduled, manual or drill): the next waits for the lock, which a subshell holds
+# only for its run (the scheduler's own shell must not keep it).
+recorded() {
+  (
+    exec 9>"$BACKUP_DIR/.lock"
+    flock 9
+    recorded_locked "$@"
+  )
+}
+
+recorded_locked() {
+  local kind=$1 label=$2 err ts start out
   touch "$RUNNING"
   err=$(mktemp)
-  # A process of its own: inside this if, bash would ignore set -e in a subshell, and a failed command
-  # must end the run. The log goes to stderr and to $err (read below once tee is done).
-  if { bash "${BASH_SOURCE[0]}" run-once "$label" 2>&1 1>&3 | tee "$err" >&2; } 3>&1; then
+  ts=$(now)
+  start=$(date +%s)
+  if out=$({ bash "${BASH_SOURCE[0]}" "$kind-once" "$label" 2>&1 1>&3 | tee "$err" >&2; } 3>&1); then
+    if [[ $kind == drill ]]; then
+      update_status --arg t "$(iso "$ts")" --arg s "$out" --argjson d $(($(date +%s) - start)) \
+        '. + {lastRestoreDrill: {time: $t, ok: true, error: null, snapshotId: $s, durationSeconds: $d}}'
+    fi
+    [[ -n $out ]] && printf '%s\n' "$out"
     rm -f "$RUNNING" "$err"
     return 0
   fi
-  write_status false "$(now)" "$label" "" "$(grep 'error:' "$err" | tail -n 1 | sed 's/.*error: //')" '{"enabled": false}' || true
+  local why
+  why=$(grep 'error:' "$err" | tail -n 1 | sed 's/.*error: //' || true)
+  [[ -n $why ]] || why="exited with an error: $(tail -n 1 "$err")"
+  if [[ $kind == drill ]]; then
+    update_status --arg t "$(iso "$ts")" --arg e "$why" --argjson d $(($(date +%s) - start)) \
+      '. + {lastRestoreDrill: {time: $t, ok: false, error: $e, durationSeconds: $d}}' || true
+  else
+    update_status --arg stack "$STACK" --argjson rpo "$RPO_MINUTES" --arg t "$(iso "$ts")" --arg e "$why" \
+      '{lastVerifiedBackup: null, lastVerifiedBackupEpoch: null} + . + {stack: $stack, rpoMinutes: $rpo, lastRun: {time: $t, ok: false, error: $e}}' || true
+  fi
   rm -f "$RUNNING" "$err"
   return 1
 }
@@ -354,40 +476,45 @@ schedule_loop() {
   done < <(schedules)
   ((${#names[@]} > 0)) || die "BACKUP_SCHEDULES names no schedule"
   for i in "${!names[@]}"; do log "schedule ${names[$i]}: ${crons[$i]} (UTC)"; done
+  [[ -n $DRILL_CRON ]] && log "restore drill: $DRILL_CRON (UTC)"
   touch "$HEARTBEAT"
   # After a restart, catch up at once when the last verified backup is older than the RPO.
-  local last
-  last=""
-  if [[ -f $STATUS ]]; then last=$(sed -nE 's/.*"lastVerifiedBackupEpoch": *([0-9]+).*/\1/p' "$STATUS"); fi
+  local last=""
+  [[ -f $STATUS ]] && last=$(jq -r '.lastVerifiedBackupEpoch // empty' "$STATUS" 2>/dev/null || true)
   if [[ -z $last ]] || (($(date -u +%s) - last > RPO_MINUTES * 60)); then
-    run_and_record "catch-up" || log "catch-up backup failed"
+    recorded run "catch-up" >/dev/null || log "catch-up backup failed"
   fi
-  local last_minute=$(($(date -u +%s) / 60)) minute m due
+  local last_minute=$(($(date -u +%s) / 60)) minute m drill
+  local -a due
   while true; do
     touch "$HEARTBEAT"
     sleep $((60 - $(date -u +%s) % 60))
     minute=$(($(date -u +%s) / 60))
     due=()
+    drill=false
     # Every minute since the last check (a long run may have spanned several), at most an hour back.
     for ((m = (minute - last_minute > 60 ? minute - 60 : last_minute + 1); m <= minute; m++)); do
       for i in "${!names[@]}"; do
         if cron_matches "${crons[$i]}" $((m * 60)) && [[ " ${due[*]} " != *" ${names[$i]} "* ]]; then due+=("${names[$i]}"); fi
       done
+      if [[ -n $DRILL_CRON ]] && cron_matches "$DRILL_CRON" $((m * 60)); then drill=true; fi
     done
     last_minute=$minute
     if ((${#due[@]} > 0)); then
       touch "$HEARTBEAT"
-      run_and_record "${due[*]}" || log "backup for ${due[*]} failed"
+      recorded run "${due[*]}" >/dev/null || log "backup for ${due[*]} failed"
+    fi
+    if $drill; then
+      touch "$HEARTBEAT"
+      recorded drill scheduled >/dev/null || log "restore drill failed"
     fi
   done
 }
 
-# The RPO check the health monitor (or a cron job on the host, through docker exec) runs: exit 1 when
-# the last verified backup is older than the RPO, or there is none.
+# The RPO check: exit 1 when the last verified backup is older than the RPO, or there is none.
 check_rpo() {
-  local last age
-  last=""
-  if [[ -f $STATUS ]]; then last=$(sed -nE 's/.*"lastVerifiedBackupEpoch": *([0-9]+).*/\1/p' "$STATUS"); fi
+  local last="" age
+  [[ -f $STATUS ]] && last=$(jq -r '.lastVerifiedBackupEpoch // empty' "$STATUS")
   if [[ -z $last ]]; then
     echo "no verified backup yet (RPO ${RPO_MINUTES} minutes): STALE"
     return 1
@@ -410,9 +537,14 @@ main() {
   shift || true
   case $cmd in
   schedule) schedule_loop ;;
-  run) run_and_record "${1:-manual}" ;;
+  run) recorded run "${1:-manual}" ;;
   run-once) run_backup "${1:-manual}" ;;
-  prune) prune "${1:-$ARCHIVES}" ;;
+  drill) recorded drill "${1:-manual}" ;;
+  drill-once) run_drill ;;
+  record)
+    load_neo4j_password
+    record "$NEO4J_URI"
+    ;;
   health) health ;;
   check) check_rpo ;;
   cron-match)
@@ -423,7 +555,7 @@ main() {
     done
     ;;
   *)
-    sed -n '2,12p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,14p' "${BASH_SOURCE[0]}" >&2
     exit 2
     ;;
   esac

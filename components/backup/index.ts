@@ -1,12 +1,14 @@
-// BackupCron: the backup volume, the optional off-host NFS volume, and the container that runs
-// backup.sh on the stack's cron schedules.
-import type * as docker from "@pulumi/docker";
+// BackupCron: the backup volume (with the restic repository), the optional off-host NFS volume, the
+// backup image (the stack's Neo4j image plus restic), and the container that runs backup.sh on the
+// stack's cron schedules.
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
-import { serviceImage } from "../container/image";
+import { contextFingerprint, serviceImage } from "../container/image";
 import type { VolumeDriver } from "../container/spec";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
@@ -21,7 +23,8 @@ export interface BackupCronArgs {
   volumes: Record<string, pulumi.Input<string>>;
   volumePrefix: string;
   protectVolumes: boolean;
-  // Neo4j's pulled image, used unless backup.image names another.
+  // Neo4j's image reference (neo4j.image) and its pulled id: the backup image is built FROM it.
+  neo4jImageName: string;
   neo4jImage: pulumi.Input<string>;
   neo4jPassword: pulumi.Output<string>;
   secrets: Record<string, pulumi.Output<string>>;
@@ -39,6 +42,8 @@ export function readBackupScripts(dir: string = __dirname): BackupScripts {
 export class BackupCron extends pulumi.ComponentResource {
   readonly backupVolume: pulumi.Input<string>;
   readonly offsiteVolume?: pulumi.Input<string>;
+  // The restic repository's password (secret): what a restore from another host needs.
+  readonly password: pulumi.Output<string>;
   readonly containers: docker.Container[];
   // What dependents wait for: its container, or its Swarm service.
   readonly resources: pulumi.Resource[];
@@ -72,9 +77,12 @@ export class BackupCron extends pulumi.ComponentResource {
         { parent: this },
       ).name;
     }
-    const encryptionKey = c.encryptionKey ? args.secrets[c.encryptionKey] : undefined;
-    if (c.encryptionKey && !encryptionKey) throw new Error(`secret ${c.encryptionKey} was not loaded (the config loader should have reported it)`);
-    const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, args.platform, { parent: this }) : args.neo4jImage;
+    if (c.passwordKey && !args.secrets[c.passwordKey]) throw new Error(`secret ${c.passwordKey} was not loaded (the config loader should have reported it)`);
+    // Generated once and kept in state unless the config names one: losing it loses the backups.
+    this.password = c.passwordKey
+      ? pulumi.secret(args.secrets[c.passwordKey]!)
+      : pulumi.secret(new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result);
+    const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, args.platform, { parent: this }) : backupImage(name, args, this);
     const spec = backupSpec(c, {
       image,
       stack: args.stack,
@@ -84,7 +92,7 @@ export class BackupCron extends pulumi.ComponentResource {
       offsiteVolume: this.offsiteVolume,
       offsiteDriver,
       neo4jPassword: args.neo4jPassword,
-      encryptionKey,
+      resticPassword: this.password,
       platformConfig: renderPlatformConfig(args.platformConfig, args.stack),
       scripts: readBackupScripts(),
     });
@@ -94,4 +102,29 @@ export class BackupCron extends pulumi.ComponentResource {
     }));
     this.registerOutputs({ backupVolume: this.backupVolume, offsiteVolume: this.offsiteVolume });
   }
+}
+
+// The stack's Neo4j image plus restic and jq (components/backup/image/Dockerfile), built on the stack's
+// engine. Rebuilt when the Dockerfile or the Neo4j image changes, and not otherwise, so that a second
+// `pulumi up` replaces nothing.
+function backupImage(name: string, args: BackupCronArgs, parent: pulumi.Resource): pulumi.Output<string> {
+  const context = path.join(__dirname, "image");
+  const image = new docker.RemoteImage(
+    `${name}-image`,
+    {
+      name: `mcp-platform/backup:${args.stack}`,
+      build: {
+        context,
+        buildArgs: { NEO4J_IMAGE: args.neo4jImageName },
+        label: { "dev.mcp-platform.service": name },
+        // As serviceImage: the classic builder builds on the provider's own engine, where the Neo4j
+        // image was pulled (no registry pull for FROM).
+        useLegacyBuilder: true,
+      },
+      triggers: { context: contextFingerprint(context), neo4j: args.neo4jImage },
+      keepLocally: true,
+    },
+    { parent },
+  );
+  return image.imageId;
 }

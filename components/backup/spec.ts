@@ -1,5 +1,6 @@
 // The backup container as a WorkloadSpec: the scheduler script, read-only mounts of every stateful
-// volume, the backup volume, Neo4j's password as a secret, and no Docker socket.
+// volume, the backup volume holding the restic repository, Neo4j's and the repository's passwords as
+// secret files, and no Docker socket.
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { healthcheck, type VolumeDriver, type VolumeMountSpec, type WorkloadSpec } from "../container/spec";
@@ -13,6 +14,13 @@ export const SHARE_DIR = "/opt/backup";
 export const BACKUP_DIR = "/backups";
 export const VOLUMES_DIR = "/volumes";
 export const OFFSITE_DIR = "/offsite";
+// The restic repositories: on the backups volume, and on the off-host volume when there is one.
+export const REPOSITORY = `${BACKUP_DIR}/restic`;
+export const OFFSITE_REPOSITORY = `${OFFSITE_DIR}/restic`;
+// Secrets arrive as files (mode 0400, the backup user's), never in the container's environment.
+export const SECRETS_DIR = "/run/backup-secrets";
+export const RESTIC_PASSWORD_FILE = `${SECRETS_DIR}/restic-password`;
+export const NEO4J_PASSWORD_FILE = `${SECRETS_DIR}/neo4j-password`;
 // The status file the health monitor reads: the time of the last verified backup, against the RPO.
 export const STATUS_FILE = `${BACKUP_DIR}/status.json`;
 
@@ -31,7 +39,7 @@ export interface BackupInputs {
   offsiteVolume?: pulumi.Input<string>;
   offsiteDriver?: VolumeDriver;
   neo4jPassword: pulumi.Output<string>;
-  encryptionKey?: pulumi.Output<string>;
+  resticPassword: pulumi.Output<string>;
   // The deployment's own settings, rendered without secrets (renderPlatformConfig).
   platformConfig: string;
   scripts: BackupScripts;
@@ -46,11 +54,19 @@ export function backupEnv(c: BackupConfig, stack: string, offsite: boolean): Rec
     BACKUP_KEEP_HOURLY: String(c.retention.hourly),
     BACKUP_KEEP_DAILY: String(c.retention.daily),
     BACKUP_KEEP_WEEKLY: String(c.retention.weekly),
+    BACKUP_CHECK_READ_DATA_SUBSET: c.checkReadDataSubset,
+    ...(c.restoreDrill.enabled ? { BACKUP_DRILL_CRON: c.restoreDrill.cron } : {}),
+    // The drill's scratch Neo4j gets a third of the container's memory as heap, a twelfth as page cache.
+    BACKUP_DRILL_HEAP: `${Math.floor(c.memoryMb / 3)}m`,
+    BACKUP_DRILL_PAGECACHE: `${Math.floor(c.memoryMb / 12)}m`,
+    RESTIC_REPOSITORY: REPOSITORY,
+    RESTIC_PASSWORD_FILE,
+    NEO4J_PASSWORD_FILE,
     BACKUP_STACK: stack,
     BACKUP_DIR,
     BACKUP_VOLUMES_DIR: VOLUMES_DIR,
     BACKUP_SHARE_DIR: SHARE_DIR,
-    ...(offsite ? { BACKUP_OFFSITE_DIR: OFFSITE_DIR } : {}),
+    ...(offsite ? { BACKUP_OFFSITE_REPOSITORY: OFFSITE_REPOSITORY } : {}),
     NEO4J_URI,
     NEO4J_USERNAME: NEO4J_USER,
     // cypher-shell (a JVM) wants a writable home; the root filesystem is read-only.
@@ -76,8 +92,6 @@ export function backupVolumeMounts(inputs: Pick<BackupInputs, "volumes" | "backu
 }
 
 export function backupSpec(c: BackupConfig, inputs: BackupInputs): WorkloadSpec {
-  const secretEnv: Record<string, pulumi.Output<string>> = { NEO4J_PASSWORD: inputs.neo4jPassword };
-  if (inputs.encryptionKey) secretEnv.BACKUP_ENCRYPTION_KEY = inputs.encryptionKey;
   return {
     service: BACKUP_ALIAS,
     component: "backup",
@@ -90,8 +104,10 @@ export function backupSpec(c: BackupConfig, inputs: BackupInputs): WorkloadSpec 
     memoryReservationMb: Math.floor(c.memoryMb / 2),
     cpus: c.cpus,
     env: backupEnv(c, inputs.stack, Boolean(inputs.offsiteVolume)),
-    secretEnv,
+    secretEnv: {},
     files: [
+      { path: RESTIC_PASSWORD_FILE, content: inputs.resticPassword, secret: true },
+      { path: NEO4J_PASSWORD_FILE, content: inputs.neo4jPassword, secret: true },
       { path: `${SHARE_DIR}/backup.sh`, content: inputs.scripts.backup, secret: false },
       { path: `${SHARE_DIR}/restore.sh`, content: inputs.scripts.restore, secret: false },
       { path: `${SHARE_DIR}/platform-config.json`, content: inputs.platformConfig, secret: false },

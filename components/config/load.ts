@@ -233,7 +233,7 @@ function dormantSecrets(c: PlatformConfig): Map<string, string[]> {
   for (const [name, s] of Object.entries(c.services)) if (!s.enabled) refs(s, `services.${name} (enabled: false)`);
   for (const [name, d] of Object.entries(c.dataServices)) if (!d.enabled) refs(d, `dataServices.${name} (enabled: false)`);
   for (const name of PRESET_NAMES) if (!(name in c.services)) refs(MCP_SERVER_PRESETS[name]!, `the ${name} preset (not in presets)`);
-  if (!c.backup.enabled) add(c.backup.encryptionKey, "backup.encryptionKey (backup disabled)");
+  if (!c.backup.enabled) add(c.backup.passwordKey, "backup.passwordKey (backup disabled)");
   if (!c.firewall.enabled || !c.dockerHost.startsWith("ssh://")) add(c.firewall.sshPrivateKey, "firewall.sshPrivateKey (not used)");
   return out;
 }

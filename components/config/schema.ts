@@ -339,7 +339,7 @@ export const alertsSchema = z.strictObject({
   cpuUsage: ratio().default(0.8),
 });
 
-// Backups (components/backup): every run is a full, verified archive, Neo4j's online export included.
+// Backups (components/backup): each run a verified restic snapshot, Neo4j's online export included.
 export const backupScheduleSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: "must be a short lowercase name such as hourly" }),
   // Five fields, UTC, numbers with * , - / (what the container's scheduler evaluates); cron-parser checks it.
@@ -358,13 +358,28 @@ export const backupSchema = z.strictObject({
     .array(backupScheduleSchema, { error: "must be a list of {name, cron}" })
     .min(1, { error: "must name at least one schedule, e.g. [{name: hourly, cron: \"0 * * * *\"}]" })
     .default([{ name: "hourly", cron: "0 * * * *" }]),
-  // Archives kept: the newest of each of the last N hours, days and ISO weeks.
+  // Snapshots kept (restic forget): the newest of each of the last N hours, days and weeks.
   retention: z
     .strictObject({ hourly: nonNegativeInt().default(24), daily: nonNegativeInt().default(7), weekly: nonNegativeInt().default(4) })
     .default({ hourly: 24, daily: 7, weekly: 4 }),
-  // Secret config key holding the passphrase archives are encrypted with (openssl AES-256, PBKDF2).
-  encryptionKey: secretKeyName.optional(),
-  // Off-host copy: an NFS export, mounted through Docker's local volume driver (the host mounts it).
+  // Secret config key holding the restic repository's password; without it one is generated and kept
+  // in state (stack output backupPassword).
+  passwordKey: secretKeyName.optional(),
+  // The restore drill: the latest snapshot into a scratch Neo4j in the backup container, compared with
+  // the snapshot's record; weekly by default (UTC, the scheduler's cron form).
+  restoreDrill: z
+    .strictObject({
+      enabled: bool(true),
+      cron: z.string({ error: "must be a cron expression such as \"30 3 * * 0\"" }).superRefine((expr, ctx) => {
+        const problem = cronProblem(expr);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }).default("30 3 * * 0"),
+    })
+    .default({ enabled: true, cron: "30 3 * * 0" }),
+  // The share of the repository's pack files read back by restic check after each run.
+  checkReadDataSubset: z.string().regex(/^([1-9][0-9]?(\.[0-9]+)?%|100%)$/, { error: "must be a percentage such as 10%" }).default("10%"),
+  // Off-host copy: a second restic repository (restic copy) on an NFS export, mounted through Docker's
+  // local volume driver (the host mounts it).
   offsite: z
     .strictObject({
       nfs: z.strictObject({
@@ -374,12 +389,13 @@ export const backupSchema = z.strictObject({
       }),
     })
     .optional(),
-  // Defaults to neo4j.image: its cypher-shell and neo4j-admin match the server.
+  // Defaults to an image built from neo4j.image plus restic (components/backup/image): its cypher-shell,
+  // neo4j-admin and scratch server match the running one.
   image: imageSource.image,
   // Reads the volumes it copies: the MCP servers' uid by default.
   user: z.string().regex(/^\d+(:\d+)?$/, { error: "must be a numeric uid or uid:gid, e.g. 1000:1000" }).default("1000:1000"),
-  // cypher-shell is a JVM.
-  memoryMb: positiveInt().default(512),
+  // cypher-shell is a JVM, and the restore drill runs a scratch Neo4j (a third of this as heap) beside it.
+  memoryMb: positiveInt().default(1536),
   cpus: positiveNumber().default(0.5),
 });
 
@@ -777,7 +793,7 @@ export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: str
   }
   if (c.firewall.enabled && c.firewall.sshPrivateKey && c.dockerHost.startsWith("ssh://"))
     out.push({ key: c.firewall.sshPrivateKey, neededBy: "firewall.sshPrivateKey", fromFile: "~/.ssh/id_ed25519" });
-  if (c.backup.enabled && c.backup.encryptionKey) out.push({ key: c.backup.encryptionKey, neededBy: "backup.encryptionKey" });
+  if (c.backup.enabled && c.backup.passwordKey) out.push({ key: c.backup.passwordKey, neededBy: "backup.passwordKey" });
   if (c.healthMonitor.enabled && c.healthMonitor.alertWebhookKey) out.push({ key: c.healthMonitor.alertWebhookKey, neededBy: "healthMonitor.alertWebhookKey" });
   if (c.healthMonitor.enabled && c.healthMonitor.gatewayTokenKey) out.push({ key: c.healthMonitor.gatewayTokenKey, neededBy: "healthMonitor.gatewayTokenKey" });
   if (publishedPortClaims(c).length > 0) {

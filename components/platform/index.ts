@@ -158,6 +158,7 @@ export class Platform extends pulumi.ComponentResource {
           volumes: { ...this.volumes },
           volumePrefix: prefix,
           protectVolumes: c.protectVolumes,
+          neo4jImageName: c.neo4j.image,
           neo4jImage: this.neo4j.image,
           neo4jPassword: this.neo4j.password,
           secrets,

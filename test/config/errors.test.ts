@@ -36,7 +36,7 @@ describe("config errors come in one round", () => {
     const raw = {
       "mcp-platform:neo4j": "4096",
       "mcp-platform:services": JSON.stringify({ graphiti: { memoryMb: "lots" }, rag: { publishedPort: 8080 } }),
-      "mcp-platform:backup": JSON.stringify({ encryptionKey: "backupKey" }),
+      "mcp-platform:backup": JSON.stringify({ passwordKey: "backupKey" }),
     };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "config-"));
     let found: string[] = [];
@@ -49,7 +49,7 @@ describe("config errors come in one round", () => {
     }
     expect(found.find((p) => p.startsWith("mcp-platform:neo4j "))).toMatch(/must be a map of settings/);
     expect(found).toContain('mcp-platform:services.graphiti.memoryMb must be a positive integer (got "lots")');
-    expect(found.find((p) => p.startsWith("mcp-platform:backupKey"))).toMatch(/is a required secret \(for backup\.encryptionKey\)/);
+    expect(found.find((p) => p.startsWith("mcp-platform:backupKey"))).toMatch(/is a required secret \(for backup\.passwordKey\)/);
     expect(found.find((p) => p.startsWith("mcp-platform:services.rag.publishedPort"))).toMatch(/already used by services\.gmail\.publishedPort/);
     expect(found.find((p) => p.startsWith("mcp-platform:services.rag.build.context"))).toMatch(/does not exist/);
     expect(found).toHaveLength(5);

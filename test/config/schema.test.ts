@@ -190,8 +190,10 @@ describe("config loading", () => {
     ["office-hours backups against a 4-hour RPO", { "mcp-platform:backup": '{"rpoMinutes":240,"schedules":[{"name":"work","cron":"0 9-17 * * 1-5"}]}' },
       /^mcp-platform:backup\.schedules leave up to 64 hours \(3840 minutes\) between two backups, more than backup\.rpoMinutes \(240\)/],
     ["no backup schedule at all", { "mcp-platform:backup": '{"schedules":[]}' }, /^mcp-platform:backup\.schedules must name at least one schedule/],
-    ["an unset backup encryption key", { "mcp-platform:backup": '{"encryptionKey":"backupKey"}' },
-      /^mcp-platform:backupKey is a required secret \(for backup\.encryptionKey\) and is not set: pulumi config set --secret backupKey <value>$/],
+    ["an unset backup repository password", { "mcp-platform:backup": '{"passwordKey":"backupKey"}' },
+      /^mcp-platform:backupKey is a required secret \(for backup\.passwordKey\) and is not set: pulumi config set --secret backupKey <value>$/],
+    ["a restore drill cron the container cannot read", { "mcp-platform:backup": '{"restoreDrill":{"cron":"@weekly"}}' },
+      /^mcp-platform:backup\.restoreDrill\.cron must be a cron expression of 5 fields/],
     ["an NFS target without its export path", { "mcp-platform:backup": '{"offsite":{"nfs":{"address":"nas.lan"}}}' },
       /^mcp-platform:backup\.offsite\.nfs\.path is required/],
   ];

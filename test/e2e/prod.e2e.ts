@@ -65,6 +65,7 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
           rag: { image: r.images.aiPa["rag-mcp"], replicas: 2, memoryMb: 256, cpus: 0.5 },
         },
         healthMonitor: { image: r.images.monitor, memoryMb: 256, cpus: 0.5 },
+        backup: { image: r.images.backup, rpoMinutes: 60, schedules: [{ name: "hourly", cron: "0 * * * *" }] },
         gateway: { image: pinned("haproxy:3.2"), publicHost: HOST_IP, tls: { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" }, allowedOrigins: [], memoryMb: 256, cpus: 1 },
         firewall: { externalInterface: EXT, allowFrom: [`${ALLOWED.ip}/32`] },
       },
@@ -94,7 +95,7 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
     const { images, registry } = ready(ctx);
     for (const digest of Object.values(images.hub)) expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(registryRef(registry, "neo4j:5.26")).toBe(`${registry}/library/neo4j:5.26`);
-    for (const ref of [...Object.values(images.aiPa), images.monitor]) expect(ref).toMatch(/@sha256:[0-9a-f]{64}$/);
+    for (const ref of [...Object.values(images.aiPa), images.monitor, images.backup]) expect(ref).toMatch(/@sha256:[0-9a-f]{64}$/);
   });
 
   it("previews with the policy pack and the prod policy config: no mandatory violation", async (ctx) => {
@@ -115,7 +116,7 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
       expect(`${c.Name} ${c.State.Status} ${c.State.Health?.Status}`).toBe(`${c.Name} running healthy`);
     }
     // Each container runs the image id of an image pulled by one of the pinned digests.
-    const pinned = new Set([...Object.values(images.hub), ...[...Object.values(images.aiPa), images.monitor].map((r) => r.split("@")[1]!)]);
+    const pinned = new Set([...Object.values(images.hub), ...[...Object.values(images.aiPa), images.monitor, images.backup].map((r) => r.split("@")[1]!)]);
     for (const id of new Set(services().map((c) => c.Config.Image))) {
       const digests = JSON.parse((await engine.docker(["image", "inspect", "--format", "{{json .RepoDigests}}", id])).stdout) as string[];
       expect(digests.some((d) => pinned.has(d.split("@")[1]!)), `${id}: ${digests.join(" ")}`).toBe(true);

@@ -23,7 +23,7 @@ describe("the pack on the real prod stack (Pulumi.prod.yaml, policies/config/pro
     // One per image reference: neo4j (whose pulled image the backups run too), gmail, graphiti, rag, the monitor
     // and the gateway's haproxy.
     const stripped = resourcesOf(prod).filter((r) => r.type === "docker:index/remoteImage:RemoteImage" && String(r.props.name).includes(PLACEHOLDER_DIGEST));
-    expect(stripped).toHaveLength(6);
+    expect(stripped).toHaveLength(7);
     expect(r.mandatory.map((d) => d.policy)).toEqual(Array(stripped.length).fill("images-pinned"));
     expect(r.mandatory.map((d) => d.message.split("\n")[1])).toContain(
       "Image neo4j:5.26 is pinned by tag (5.26) only; a tag can be moved to another image. Pin it: registry/name:1.2.3@sha256:<digest>.",

@@ -103,8 +103,9 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
   });
 
   it("generates the Neo4j password and passes it, with every other secret, only as secret values", () => {
-    // Neo4j's password; the others are the gateway's API keys.
-    expect(ev().byType("random:index/randomPassword:RandomPassword").filter((p) => !p.name.endsWith("-key"))).toHaveLength(1);
+    // Neo4j's password and the backup repository's (unless backup.passwordKey names one); the others
+    // are the gateway's API keys.
+    expect(ev().byType("random:index/randomPassword:RandomPassword").filter((p) => !p.name.endsWith("-key")).map((p) => p.name).sort()).toEqual(["backup-password", "neo4j-password"]);
     const [neo4j] = replicasOf(ev(), "neo4j");
     expect(isSecretValue(neo4j!.inputs.envs)).toBe(true);
     const auth = (reveal(neo4j!.inputs.envs) as string[]).find((e) => e.startsWith("NEO4J_AUTH="))!;
@@ -136,11 +137,14 @@ export function itDeclaresThePlatform(ev: () => Evaluation) {
     expect(JSON.parse(files[0]!.content)).toHaveProperty("installed.client_id", "test-client");
   });
 
-  it("runs the backups on Neo4j's own pulled image (a cypher-shell that matches the server), pulled once", () => {
-    const [neo4j] = replicasOf(ev(), "neo4j");
+  it("runs the backups on an image with restic and the server's own cypher-shell: built FROM neo4j.image, or pulled as backup.image", () => {
     const [backup] = replicasOf(ev(), "backup");
-    expect(backup!.inputs.image).toBe(neo4j!.inputs.image);
-    expect(ev().byType("docker:index/remoteImage:RemoteImage").map((i) => i.name)).not.toContain("backup-image");
+    const image = ev().byType("docker:index/remoteImage:RemoteImage").find((i) => i.name === "backup-image")!;
+    expect(backup!.inputs.image).toBe(`sha256:${Buffer.from("backup-image").toString("hex").padEnd(64, "0")}`);
+    const build = reveal(image.inputs.build) as { context: string; buildArgs: Record<string, string> } | undefined;
+    const neo4j = ev().byType("docker:index/remoteImage:RemoteImage").find((i) => i.name === "neo4j-image")!;
+    if (build) expect(build.buildArgs.NEO4J_IMAGE).toBe(neo4j.inputs.name);
+    else expect(image.inputs.name).toMatch(/\/backup:/);
   });
 
   it("starts graphiti only after Neo4j is healthy", () => {

@@ -27,7 +27,8 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
 
   it("builds the ai-PA images from the checkout", () => {
     const built = ev.byType("docker:index/remoteImage:RemoteImage").filter((i) => i.inputs.build);
-    expect(built.map((i) => i.name).sort()).toEqual(["gmail-image", "health-monitor-image", "rag-image"]);
+    // And the backup image: the stack's Neo4j image plus restic.
+    expect(built.map((i) => i.name).sort()).toEqual(["backup-image", "gmail-image", "health-monitor-image", "rag-image"]);
   });
 
   it("does not protect volumes", () => {

@@ -1,25 +1,26 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, isSecretValue, reveal, type Evaluation } from "../../harness/program";
 import { fakeSecrets, stackConfig } from "../../harness/stack-files";
+import { filesOf } from "../../stacks/declared";
 import { backupContainer } from "./stack-checks";
 
-// The prod stack with client-side encryption and an NFS target turned on.
+// The prod stack with its own repository password and an off-host restic repository on NFS.
 let ev: Evaluation;
 beforeAll(async () => {
   const backup = {
     rpoMinutes: 60,
     schedules: [{ name: "hourly", cron: "0 * * * *" }],
-    encryptionKey: "backupEncryptionKey",
+    passwordKey: "backupPassword",
     offsite: { nfs: { address: "nas.lan", path: "/export/mcp-backups" } },
   };
   ev = await evaluateStack("prod", {
     config: { ...stackConfig("prod"), "mcp-platform:backup": JSON.stringify(backup) },
-    secrets: { ...fakeSecrets("prod"), "mcp-platform:backupEncryptionKey": "backup-passphrase-0123456789" },
+    secrets: { ...fakeSecrets("prod"), "mcp-platform:backupPassword": "repo-passphrase-0123456789" },
   });
 });
 
-describe("prod backups with encryption and an off-host NFS copy, under mocks", () => {
-  it("declares the NFS export as a volume through Docker's local driver, and mounts it at /offsite", () => {
+describe("prod backups with a configured repository password and an off-host NFS repository, under mocks", () => {
+  it("declares the NFS export as a volume through Docker's local driver, and copies snapshots to a repository on it", () => {
     const nfs = ev.byType("docker:index/volume:Volume").find((v) => v.inputs.name === "mcp-prod-backups-offsite")!;
     expect(nfs.inputs).toMatchObject({
       driver: "local",
@@ -27,14 +28,15 @@ describe("prod backups with encryption and an off-host NFS copy, under mocks", (
     });
     const mounts = reveal(backupContainer(ev).inputs.mounts) as { source?: string; target: string; readOnly?: boolean }[];
     expect(mounts.find((m) => m.source === "mcp-prod-backups-offsite")).toMatchObject({ target: "/offsite" });
-    expect(reveal(backupContainer(ev).inputs.envs)).toContain("BACKUP_OFFSITE_DIR=/offsite");
+    expect(reveal(backupContainer(ev).inputs.envs)).toContain("BACKUP_OFFSITE_REPOSITORY=/offsite/restic");
   });
 
-  it("passes the encryption passphrase only as a secret env var", () => {
-    const c = backupContainer(ev);
-    expect(isSecretValue(c.inputs.envs)).toBe(true);
-    expect(reveal(c.inputs.envs)).toContain("BACKUP_ENCRYPTION_KEY=backup-passphrase-0123456789");
-    const plain = JSON.stringify(ev.resources.map((r) => (isSecretValue(r.inputs.envs) ? { ...r.inputs, envs: null } : r.inputs)));
-    expect(plain).not.toContain("backup-passphrase-0123456789");
+  it("delivers the configured repository password as a secret file, never in the environment or in plain state", () => {
+    const file = filesOf(ev, "backup").find((f) => f.path === "/run/backup-secrets/restic-password")!;
+    expect(file.content).toBe("repo-passphrase-0123456789");
+    expect(file.secret).toBe(true);
+    expect(JSON.stringify(reveal(backupContainer(ev).inputs.envs))).not.toContain("repo-passphrase-0123456789");
+    const plain = JSON.stringify(ev.resources.map((r) => Object.fromEntries(Object.entries(r.inputs).filter(([, v]) => !isSecretValue(v)))));
+    expect(plain).not.toContain("repo-passphrase-0123456789");
   });
 });

@@ -1,7 +1,7 @@
 // What every stack's backup container must be, under mocks (shared by the per-stack test files).
 import { expect, it } from "vitest";
 import { longestGapMinutes } from "../../../components/backup/schedule";
-import { isSecretValue, reveal, type Evaluation } from "../../harness/program";
+import { reveal, type Evaluation } from "../../harness/program";
 import { filesOf, serviceContainers } from "../../stacks/declared";
 
 type Inputs = Record<string, unknown>;
@@ -58,23 +58,44 @@ export function itBacksUpTheStack(ev: () => Evaluation, rpoMinutes: number) {
     expect(longestGapMinutes(schedules.map((s) => s.cron))).toBeLessThanOrEqual(rpoMinutes);
   });
 
-  it("reaches Neo4j on the backend network with its password as a secret", () => {
+  it("reaches Neo4j on the backend network; its password and the repository's arrive as secret files, not env", () => {
     const c = backupContainer(ev());
-    expect(isSecretValue(c.inputs.envs)).toBe(true);
-    expect(envOf(c).NEO4J_PASSWORD).toMatch(/^generated-/);
+    const files = filesOf(ev(), "backup");
+    const secret = (p: string) => files.find((f) => f.path === p)!;
+    expect(secret("/run/backup-secrets/neo4j-password")).toMatchObject({ mode: "0400", secret: true, content: expect.stringMatching(/^generated-/) as unknown });
+    expect(secret("/run/backup-secrets/restic-password")).toMatchObject({ mode: "0400", secret: true, content: expect.stringMatching(/^generated-/) as unknown });
+    const env = envOf(c);
+    expect(env).toMatchObject({
+      RESTIC_REPOSITORY: "/backups/restic",
+      RESTIC_PASSWORD_FILE: "/run/backup-secrets/restic-password",
+      NEO4J_PASSWORD_FILE: "/run/backup-secrets/neo4j-password",
+    });
+    expect(Object.keys(env).filter((k) => /PASSWORD$|KEY$|AUTH$/.test(k))).toEqual([]);
     const nets = reveal(c.inputs.networksAdvanced) as { name: string }[];
     expect(nets.map((n) => n.name)).toEqual([`mcp-${ev().outputs.environment as string}-backend`]);
   });
 
-  it("receives its scripts and the rendered config through its init, and runs the scheduler", () => {
+  it("receives its scripts and the rendered config through its init, and runs the scheduler with a weekly restore drill", () => {
     const i = reveal(backupContainer(ev()).inputs) as Inputs;
-    expect(filesOf(ev(), "backup").map((f) => f.path)).toEqual([
+    expect(filesOf(ev(), "backup").map((f) => f.path).sort()).toEqual([
       "/opt/backup/backup.sh",
       "/opt/backup/platform-config.json",
       "/opt/backup/restore.sh",
+      "/run/backup-secrets/neo4j-password",
+      "/run/backup-secrets/restic-password",
     ]);
     expect(i.entrypoints).toEqual(["bash", "/opt/backup/backup.sh", "schedule"]);
     expect(i.healthcheck).toMatchObject({ tests: ["CMD", "bash", "/opt/backup/backup.sh", "health"] });
+    expect(envOf(backupContainer(ev())).BACKUP_DRILL_CRON).toBe("30 3 * * 0");
+  });
+
+  it("runs an image with restic and the server's cypher-shell: built FROM neo4j.image (dev), pulled pinned (prod)", () => {
+    const image = ev().byType("docker:index/remoteImage:RemoteImage").find((r) => r.name === "backup-image")!;
+    const build = reveal(image.inputs.build) as { context: string; buildArgs: Record<string, string> } | undefined;
+    if (build) {
+      expect(build.context).toMatch(/components\/backup\/image$/);
+      expect(build.buildArgs.NEO4J_IMAGE).toMatch(/^neo4j:5\.26/);
+    } else expect(image.inputs.name).toMatch(/\/backup:1\.0\.0@sha256:/);
   });
 
   it("declares a BackupCron component holding the backup volume", () => {

@@ -107,8 +107,9 @@ async function builtFrom(e: Engine, tag: string, key: string): Promise<boolean> 
   return current.status === 0 && current.stdout.trim() === key;
 }
 
-async function build(e: Engine, tag: string, context: string, key: string): Promise<void> {
-  await e.docker(["build", "-q", "--label", `dev.mcp-platform.e2e-key=${key}`, "-t", tag, context], { timeoutMs: 30 * 60_000 });
+async function build(e: Engine, tag: string, context: string, key: string, buildArgs: Record<string, string> = {}): Promise<void> {
+  const args = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+  await e.docker(["build", "-q", "--label", `dev.mcp-platform.e2e-key=${key}`, ...args, "-t", tag, context], { timeoutMs: 30 * 60_000 });
 }
 
 // Where the registry keeps a Docker Hub name: library/ for official images.
@@ -132,6 +133,8 @@ export interface PushedImages {
   aiPa: Record<string, string>;
   // The platform's own health monitor, built from this repository and pushed (prod pins it by digest).
   monitor: string;
+  // The backup image (components/backup/image FROM the Neo4j stand-in), pushed as prod's backup.image.
+  backup: string;
   // The ai-PA checkout the dev stack builds from.
   sourceRoot: string;
 }
@@ -212,5 +215,12 @@ export async function prepareImages(e: Engine, registry: string): Promise<Pushed
   );
   if (!(await builtFrom(e, monitorTag, monitorKey))) await build(e, monitorTag, monitorContext, monitorKey);
   const monitor = `${monitorTag}@${await push(e, monitorTag)}`;
-  return { hub, aiPa, sourceRoot, monitor };
+  // The backup image as prod's operator builds it: FROM the stack's Neo4j image (here the stand-in).
+  const backupContext = path.join(ROOT, "components/backup/image");
+  const backupTag = `${registry}/mcp-platform/backup:e2e`;
+  const neo4jRef = `${registryRef(registry, "neo4j:5.26")}@${hub["neo4j:5.26"]}`;
+  const backupKey = hashDir(backupContext, neo4jRef);
+  if (!(await builtFrom(e, backupTag, backupKey))) await build(e, backupTag, backupContext, backupKey, { NEO4J_IMAGE: neo4jRef });
+  const backup = `${backupTag}@${await push(e, backupTag)}`;
+  return { hub, aiPa, sourceRoot, monitor, backup };
 }
