@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
-import { contextFingerprint, serviceImage } from "../container/image";
+import { serviceImage } from "../container/image";
 import type { VolumeDriver } from "../container/spec";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
@@ -108,23 +108,10 @@ export class BackupCron extends pulumi.ComponentResource {
 // engine. Rebuilt when the Dockerfile or the Neo4j image changes, and not otherwise, so that a second
 // `pulumi up` replaces nothing.
 function backupImage(name: string, args: BackupCronArgs, parent: pulumi.Resource): pulumi.Output<string> {
-  const context = path.join(__dirname, "image");
-  const image = new docker.RemoteImage(
-    `${name}-image`,
-    {
-      name: `mcp-platform/backup:${args.stack}`,
-      build: {
-        context,
-        buildArgs: { NEO4J_IMAGE: args.neo4jImageName },
-        label: { "dev.mcp-platform.service": name },
-        // As serviceImage: the classic builder builds on the provider's own engine, where the Neo4j
-        // image was pulled (no registry pull for FROM).
-        useLegacyBuilder: true,
-      },
-      triggers: { context: contextFingerprint(context), neo4j: args.neo4jImage },
-      keepLocally: true,
-    },
-    { parent },
-  );
-  return image.imageId;
+  // Built FROM the stack's Neo4j image (a cypher-shell that matches the server), like any built image:
+  // on one host by its image id, on a Swarm pushed to swarm.registry and named by digest.
+  return serviceImage(name, { build: { context: path.join(__dirname, "image") } }, (ctx) => ctx, args.platform, { parent }, {
+    buildArgs: { NEO4J_IMAGE: args.neo4jImageName },
+    triggers: { neo4j: args.neo4jImage },
+  });
 }

@@ -698,6 +698,8 @@ export function builtImages(c: PlatformConfig): string[] {
   for (const [name, s] of Object.entries(c.services)) if (s.enabled && s.build) out.push(`services.${name}`);
   for (const [name, d] of Object.entries(c.dataServices)) if (d.enabled && d.build) out.push(`dataServices.${name}`);
   if (c.healthMonitor.enabled && !c.healthMonitor.image) out.push("healthMonitor");
+  // Built FROM the Neo4j image unless backup.image names a pushed one.
+  if (c.backup.enabled && !c.backup.image) out.push("backup");
   return out;
 }
 

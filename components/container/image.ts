@@ -63,6 +63,8 @@ export function serviceImage(
   resolveContext: (context: string) => string,
   target: ImageTarget,
   opts: pulumi.CustomResourceOptions,
+  // What a build of the program's own (the backup image) adds: build arguments, and what else rebuilds it.
+  extra: { buildArgs?: Record<string, pulumi.Input<string>>; triggers?: Record<string, pulumi.Input<string>> } = {},
 ): pulumi.Output<string> {
   const swarm = target.mode === "swarm";
   if (source.build) {
@@ -76,6 +78,7 @@ export function serviceImage(
         build: {
           context,
           dockerfile: source.build.dockerfile ? path.join(context, source.build.dockerfile) : undefined,
+          buildArgs: extra.buildArgs,
           label: { "dev.mcp-platform.service": name },
           // The provider's BuildKit path builds on the Docker CLI's default endpoint (DOCKER_HOST or
           // /var/run/docker.sock), not on the provider's host: with any other dockerHost it builds on the
@@ -83,7 +86,7 @@ export function serviceImage(
           // own client, so the image lands where the containers run.
           useLegacyBuilder: true,
         },
-        triggers: { context: contextFingerprint(context) },
+        triggers: { context: contextFingerprint(context), ...extra.triggers },
         keepLocally: true,
       },
       opts,

@@ -160,7 +160,7 @@ describe("config loading", () => {
     ["swarm mode with an env secret and no command", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:services": '{"notes":{"image":"example/notes:1","port":9000,"publishedPort":9100,"memoryMb":64,"cpus":1,"secretEnv":{"TOKEN":"openaiApiKey"}}}' },
       /^mcp-platform:services\.notes\.command is required in swarm mode for a server with secretEnv/],
     ["swarm mode building images with no registry to push them to", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0" },
-      /^mcp-platform:swarm\.registry is required in swarm mode when the program builds images \(services\.gmail, services\.rag, healthMonitor\): set it to a registry every node can pull from/],
+      /^mcp-platform:swarm\.registry is required in swarm mode when the program builds images \(services\.gmail, services\.rag, healthMonitor, backup\): set it to a registry every node can pull from/],
     ["a swarm registry that is a URL with a path of the wrong kind", { "mcp-platform:mode": "swarm", "mcp-platform:swarm": '{"registry":"ftp://registry.example.com"}' },
       /^mcp-platform:swarm\.registry must be a registry host with an optional port and path/],
     ["one gateway on a Swarm, which could not update without a gap", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0" },

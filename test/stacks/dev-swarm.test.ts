@@ -25,6 +25,7 @@ describe("the dev stack in swarm mode", () => {
   it("builds each image under the registry's name and pushes it there, kept in the registry on destroy", () => {
     const built = ev.byType("docker:index/remoteImage:RemoteImage").filter((r) => r.inputs.build);
     expect(built.map((r) => r.inputs.name).sort()).toEqual([
+      "127.0.0.1:5000/mcp-platform/backup:dev",
       "127.0.0.1:5000/mcp-platform/gmail:dev",
       "127.0.0.1:5000/mcp-platform/health-monitor:dev",
       "127.0.0.1:5000/mcp-platform/rag:dev",
