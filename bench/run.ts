@@ -4,6 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { engineSection } from "./engine";
 import { gatewaySection } from "./gateway";
 import { spread, summarize, type Summary } from "./stats";
 
@@ -102,6 +103,7 @@ export const SECTIONS: Record<string, () => Section | Promise<Section>> = {
   scaling: scalingSection,
   policies: policySection,
   gateway: () => gatewaySection(RUNS),
+  engine: engineSection,
 };
 
 async function main() {

@@ -4,7 +4,11 @@
 #
 #   engine.sh start NAME [NETNS]   start engine NAME; prints its socket (unix://…)
 #   engine.sh stop NAME            stop it (SIGTERM, then wait)
+#   engine.sh restart NAME         a clean restart of its dockerd (SIGTERM, then the same dockerd again)
 #   engine.sh socket NAME          print its socket
+#
+# Each engine reads /run/daemon.json in its tree (STATE/NAME/run/daemon.json, {} at start) for the
+# settings Docker reloads on SIGHUP, such as live-restore: with it, `restart` leaves the containers running.
 #
 # The tree is entered with pivot_root in a mount namespace of its own, not chroot: under chroot
 # `docker exec` (and so every healthcheck) runs with the host's files, so a container could look healthy
@@ -17,7 +21,7 @@ CACHE=${MCP_CI_CACHE:-/var/cache/mcp-platform-ci}
 ROOT=${MCP_ENGINE_ROOT:-$CACHE/engine/trixie-root}
 STATE=${MCP_ENGINE_STATE:-/var/lib/mcp-platform-e2e}
 
-usage() { echo "usage: $0 start NAME [NETNS] | stop NAME | socket NAME" >&2; exit 2; }
+usage() { echo "usage: $0 start NAME [NETNS] | stop NAME | restart NAME | socket NAME" >&2; exit 2; }
 
 name_ok() { [[ $1 =~ ^[a-z][a-z0-9-]{0,20}$ ]] || { echo "engine name must be a short lowercase word, got '$1'" >&2; exit 2; }; }
 
@@ -32,7 +36,10 @@ start() {
   if [[ -S $dir/run/docker.sock ]] && docker -H "$(socket_of "$name")" version >/dev/null 2>&1; then
     socket_of "$name"; return 0
   fi
-  rm -f "$dir/run/docker.sock" "$dir/run/docker.pid"
+  # A namespace left from an engine that died holds its mounts: let it go.
+  if [[ -f $dir/run/holder.pid ]]; then kill -TERM "$(cat "$dir/run/holder.pid")" 2>/dev/null || true; fi
+  rm -f "$dir/run/docker.sock" "$dir/run/docker.pid" "$dir/run/holder.pid"
+  echo '{}' >"$dir/run/daemon.json"
   local enter=()
   if [[ -n $netns ]]; then
     [[ -e /var/run/netns/$netns ]] || { ip netns add "$netns"; ip -n "$netns" link set lo up; }
@@ -63,8 +70,14 @@ start() {
     mkdir -p oldroot
     pivot_root . oldroot
     umount -l /oldroot
-    exec dockerd -H unix:///run/docker.sock --pidfile /run/docker.pid --exec-root /run/docker-exec \
-      --data-root /var/lib/docker --bip "$bip" --log-level warn "$@"
+    # A process that holds this mount namespace (and the network namespaces Docker mounts in it) while
+    # dockerd restarts: `restart` starts the new dockerd in here, where the running containers live.
+    sleep infinity </dev/null >/dev/null 2>&1 &
+    echo $! >/run/holder.pid
+    set -- -H unix:///run/docker.sock --pidfile /run/docker.pid --exec-root /run/docker-exec \
+      --data-root /var/lib/docker --bip "$bip" --log-level warn --config-file /run/daemon.json "$@"
+    printf "%s\n" "$@" >/run/dockerd.args
+    exec dockerd "$@"
   ' _ "$ROOT" "$dir" "$bip" "${extra[@]}" >"$dir/dockerd.log" 2>&1 &
   echo $! >"$dir/launcher.pid"
   local sock; sock=$(socket_of "$name")
@@ -78,16 +91,48 @@ start() {
   exit 1
 }
 
-stop() {
-  local name=$1 dir=$STATE/$1
-  name_ok "$name"
-  local pid=""
+# SIGTERM to the engine's dockerd, and wait for it to exit (30 s, then SIGKILL).
+stop_dockerd() {
+  local dir=$1 pid=""
   # The pid file is written inside the engine's namespace, but its pid is the host's (same pid namespace).
   [[ -f $dir/run/docker.pid ]] && pid=$(cat "$dir/run/docker.pid")
   if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid"
     for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+  fi
+  return 0
+}
+
+restart() {
+  local name=$1 dir=$STATE/$1
+  name_ok "$name"
+  local holder=""
+  [[ -f $dir/run/holder.pid ]] && holder=$(cat "$dir/run/holder.pid")
+  if [[ -z $holder ]] || ! kill -0 "$holder" 2>/dev/null; then echo "engine $name is not running (engine.sh start $name)" >&2; exit 1; fi
+  stop_dockerd "$dir"
+  rm -f "$dir/run/docker.sock" "$dir/run/docker.pid"
+  local args=()
+  mapfile -t args <"$dir/run/dockerd.args"
+  # The same dockerd, in the namespaces (mount, network) and root of the first one.
+  nsenter -t "$holder" -m -n -r -w dockerd "${args[@]}" >>"$dir/dockerd.log" 2>&1 &
+  local sock; sock=$(socket_of "$name")
+  for _ in $(seq 1 300); do
+    if docker -H "$sock" version >/dev/null 2>&1; then echo "$sock"; return 0; fi
+    sleep 0.2
+  done
+  echo "engine $name did not come back; its log:" >&2
+  tail -n 30 "$dir/dockerd.log" >&2
+  exit 1
+}
+
+stop() {
+  local name=$1 dir=$STATE/$1
+  name_ok "$name"
+  stop_dockerd "$dir"
+  if [[ -f $dir/run/holder.pid ]]; then
+    kill -TERM "$(cat "$dir/run/holder.pid")" 2>/dev/null || true
+    rm -f "$dir/run/holder.pid"
   fi
   if [[ -f $dir/launcher.pid ]]; then
     local launcher; launcher=$(cat "$dir/launcher.pid")
@@ -100,6 +145,7 @@ stop() {
 case ${1:-} in
   start) [[ $# -ge 2 ]] || usage; start "$2" "${3:-}" ;;
   stop) [[ $# -eq 2 ]] || usage; stop "$2" ;;
+  restart) [[ $# -eq 2 ]] || usage; restart "$2" ;;
   socket) [[ $# -eq 2 ]] || usage; socket_of "$2" ;;
   *) usage ;;
 esac

@@ -74,7 +74,7 @@ export class BackupCron extends pulumi.ComponentResource {
     }
     const encryptionKey = c.encryptionKey ? args.secrets[c.encryptionKey] : undefined;
     if (c.encryptionKey && !encryptionKey) throw new Error(`secret ${c.encryptionKey} was not loaded (the config loader should have reported it)`);
-    const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, { parent: this }) : args.neo4jImage;
+    const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, args.platform, { parent: this }) : args.neo4jImage;
     const spec = backupSpec(c, {
       image,
       stack: args.stack,

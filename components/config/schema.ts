@@ -309,19 +309,22 @@ export const gatewaySchema = z.strictObject({
   allowedOrigins: z.array(origin).default([]),
   // Internal port (not published) with /metrics (Prometheus), /metrics/clients and /healthz.
   metricsPort: port().default(9101),
-  // How long an MCP session id learned from a replica's answer keeps routing to that replica when idle.
+  // Unused: a session is routed by the replica its id names (the gateway prefixes it), which needs no table
+  // and no expiry. Kept so that stack files that set it stay valid.
   sessionTtlSeconds: positiveInt().default(3600),
   // Idle connections kept to each replica, for reuse by the next requests.
   keepaliveConnections: positiveInt().default(16),
   connectTimeoutSeconds: positiveInt().default(5),
   // How long an SSE stream (or a request) may stay silent.
   streamTimeoutSeconds: positiveInt().default(3600),
-  // Passive health: a replica with maxFails consecutive failed connections or 5xx is taken out, and
-  // checked again every failTimeoutSeconds.
+  // Health: each replica's health route is checked every failTimeoutSeconds; maxFails failed checks or
+  // consecutive failed connections take it out. Short, so a replica that is stopped (it drains, answering
+  // 503) leaves the rotation before it stops listening, and a new one enters it before the next is replaced.
   maxFails: positiveInt().default(3),
-  failTimeoutSeconds: positiveInt().default(10),
-  // How long a DNS answer for a replica's alias is trusted before HAProxy asks Docker's DNS again.
-  dnsValidSeconds: positiveInt().default(10),
+  failTimeoutSeconds: positiveInt().default(1),
+  // How long a DNS answer for a replica's alias is trusted before HAProxy asks Docker's DNS again: a
+  // replaced replica has a new address under the same alias.
+  dnsValidSeconds: positiveInt().default(1),
   maxRequestBodyMb: positiveInt().default(10),
   // How often the gateway looks for a changed config to reload in place.
   reloadPollSeconds: positiveInt().default(2),
@@ -413,6 +416,14 @@ export const swarmSchema = z.strictObject({
   stateNodeLabel: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "must be a node label name such as mcp-platform.state" }).default("mcp-platform.state"),
   // IPsec between nodes on the backend overlay (Neo4j's traffic).
   encryptBackend: bool(true),
+  // Where the images this program builds are pushed, so that every node can pull them by digest: a Swarm
+  // node runs only what it can pull, and a locally built image exists on the manager alone. A registry
+  // host with an optional port and path (registry.example.com/team); http:// for a registry served
+  // without TLS (one the engines list under insecure-registries, or on loopback).
+  registry: z
+    .string()
+    .regex(/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/, { error: "must be a registry host with an optional port and path, e.g. registry.example.com:5000/team (http:// for one without TLS)" })
+    .optional(),
 });
 
 export const loggingSchema = z.strictObject({
@@ -627,6 +638,20 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
     for (const [name, d] of Object.entries(c.dataServices))
       if (d.enabled && Object.keys(d.secretEnv).length && !d.command)
         problems.push({ path: `dataServices.${name}.command`, message: "is required in swarm mode for a service with secretEnv: set the image's command" });
+    // Images the program builds exist only on the manager; nodes pull them from a registry, by digest.
+    const built = builtImages(c);
+    if (built.length && !c.swarm.registry)
+      problems.push({
+        path: "swarm.registry",
+        message: `is required in swarm mode when the program builds images (${built.join(", ")}): set it to a registry every node can pull from, e.g. registry.example.com:5000, or set those services' image to a pushed reference`,
+      });
+    // The gateway publishes host-mode ports, one task per node, and so updates stop-first on each node:
+    // another gateway must serve meanwhile.
+    if (c.gateway.replicas < 2)
+      problems.push({
+        path: "gateway.replicas",
+        message: `is ${c.gateway.replicas}, but swarm mode needs 2 or more gateways on separate nodes: each updates stop-first (it holds the published ports on its node), and another must serve meanwhile`,
+      });
   }
   // Backups must run at least once per RPO: the longest gap between two runs is at most rpoMinutes.
   if (c.backup.enabled) {
@@ -649,6 +674,15 @@ export function crossChecks(c: PlatformConfig): ConfigProblem[] {
   problems.push(...firewallProblems(c));
   problems.push(...gatewayProblems(c));
   return problems;
+}
+
+// What the program builds from a directory rather than pulls: services, data services and the monitor.
+export function builtImages(c: PlatformConfig): string[] {
+  const out: string[] = [];
+  for (const [name, s] of Object.entries(c.services)) if (s.enabled && s.build) out.push(`services.${name}`);
+  for (const [name, d] of Object.entries(c.dataServices)) if (d.enabled && d.build) out.push(`dataServices.${name}`);
+  if (c.healthMonitor.enabled && !c.healthMonitor.image) out.push("healthMonitor");
+  return out;
 }
 
 export const isLoopback = (address: string) => /^127\./.test(address) || address === "::1";

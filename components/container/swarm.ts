@@ -1,6 +1,6 @@
 // Swarm mode: the same WorkloadSpec becomes a docker.Service, with secrets as docker.Secret files,
-// config files as docker.ServiceConfig, and rolling updates that start a new task before stopping the
-// old one and roll back on failure.
+// config files as docker.ServiceConfig, images by registry digest, and rolling updates that roll back on
+// failure (start-first where two tasks can coexist).
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
@@ -19,7 +19,8 @@ export const SECRET_ENV_SHIM = "/run/mcp-platform/secret-env.sh";
 export const SECRET_ENV_SHIM_SOURCE = path.join(__dirname, "secret-env.sh");
 
 // Secret env an image reads from a file on its own, by the image's `_FILE` convention.
-const NATIVE_FILE_ENV: Record<string, string> = { NEO4J_AUTH: "NEO4J_AUTH_FILE" };
+// The official Neo4j image reads NEO4J_AUTH from the file NEO4J_AUTH_PATH names (its entrypoint knows no NEO4J_AUTH_FILE).
+const NATIVE_FILE_ENV: Record<string, string> = { NEO4J_AUTH: "NEO4J_AUTH_PATH" };
 
 export function secretFileName(spec: Pick<WorkloadSpec, "service">, envName: string): string {
   return `${SECRETS_DIR}/${spec.service}-${envName.toLowerCase().replace(/_/g, "-")}`;
@@ -99,6 +100,10 @@ export function deployReplicaServices(
 
 export function namedReplicas(spec: Pick<WorkloadSpec, "networks" | "stateful">): boolean {
   return !spec.stateful && spec.networks.some((n) => n.replicaAliases);
+}
+
+export function updateOrder(spec: Pick<WorkloadSpec, "stateful" | "ports">): "stop-first" | "start-first" {
+  return spec.stateful || spec.ports.length ? "stop-first" : "start-first";
 }
 
 const nanoCpus = (cpus: number) => Math.round(cpus * 1e9);
@@ -190,10 +195,12 @@ export function serviceArgs(
     },
     // Zero-downtime updates: one task at a time, the new one started and healthy before the old stops;
     // a task failing within the monitor window rolls the whole update back. A stateful service cannot
-    // run two tasks on one volume, so it stops first.
+    // run two tasks on one volume, and a task publishing host-mode ports cannot start on a node where
+    // the old one holds them (seen: start-first leaves it Pending, "host-mode port already in use", and
+    // the update never ends): both stop first. The gateway's other replicas serve meanwhile.
     updateConfig: {
       parallelism: 1,
-      order: spec.stateful ? "stop-first" : "start-first",
+      order: updateOrder(spec),
       failureAction: "rollback",
       monitor: "30s",
       delay: "5s",
@@ -201,18 +208,23 @@ export function serviceArgs(
     },
     rollbackConfig: {
       parallelism: 1,
-      order: spec.stateful ? "stop-first" : "start-first",
+      order: updateOrder(spec),
       failureAction: "pause",
       monitor: "30s",
       maxFailureRatio: "0",
     },
-    endpointSpec: spec.ports.length
-      ? {
-          // Host mode: the routing mesh would replace the client's address with its own, breaking per-client
-          // rate limits and client-IP affinity; and Swarm cannot bind a published port to one IP either way.
-          ports: spec.ports.map((p) => ({ targetPort: p.internal, publishedPort: p.published, publishMode: "host", protocol: "tcp" })),
-        }
-      : undefined,
+    // DNS round robin, not a virtual IP: a service's name and aliases resolve to its tasks' own addresses.
+    // The gateway resolves and health-checks the replicas itself, and a VIP needs the kernel's IPVS on
+    // every node (seen on a kernel without it: every connection to a VIP "No route to host", while the
+    // same overlay reached tasks by their own addresses).
+    endpointSpec: {
+      mode: "dnsrr",
+      // Host mode: the routing mesh would replace the client's address with its own, breaking per-client
+      // rate limits and client-IP affinity; and Swarm cannot bind a published port to one IP either way.
+      ports: spec.ports.length
+        ? spec.ports.map((p) => ({ targetPort: p.internal, publishedPort: p.published, publishMode: "host", protocol: "tcp" }))
+        : undefined,
+    },
   };
 }
 

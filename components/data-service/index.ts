@@ -34,7 +34,7 @@ export class DataService extends pulumi.ComponentResource {
       args.platform,
       { parent: this },
     ).name;
-    const image = serviceImage(name, args.config, args.resolveContext, { parent: this });
+    const image = serviceImage(name, args.config, args.resolveContext, args.platform, { parent: this });
     const spec = dataServiceSpec(name, args.config, {
       image,
       backendNetwork: args.backendNetwork,

@@ -62,6 +62,8 @@ function q(s: string): string {
 const indent = (lines: string[]) => lines.map((l) => (l ? `    ${l}` : l));
 const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const backend = (r: GatewayRoute) => `be_${r.service}`;
+// The route's servers, named like the replicas' aliases (gmail-1, ...).
+const replicaNames = (r: Pick<GatewayRoute, "service" | "peers">) => r.peers.map((_, i) => `${r.service}-${i + 1}`);
 const rateTable = (r: GatewayRoute) => `rl_${r.service}`;
 export const metricsTable = (r: Pick<GatewayRoute, "service">) => `mx_${r.service}`;
 export const tokenCacheTable = (r: Pick<GatewayRoute, "service">) => `jwt_${r.service}`;
@@ -205,6 +207,14 @@ function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget
     "http-request set-var(txn.deny) str(400query) if !{ var(txn.deny) -m found } { url_param(access_token) -m found }",
   );
   if (route.kind === "mcp") {
+    lines.push(
+      // A session id names its replica (set on the way out, below): the replica is kept for the backend's
+      // use-server, and the replica gets back the id it made. An id that names no replica of this route is
+      // passed on untouched (its replica's own 404 sends the client to initialize again).
+      `http-request set-var(txn.sid_replica) req.hdr(mcp-session-id),field(1,.) if { req.hdr(mcp-session-id) -m found }`,
+      `http-request unset-var(txn.sid_replica) if !{ var(txn.sid_replica) -m str ${replicaNames(route).join(" ")} }`,
+      `http-request set-header mcp-session-id %[req.hdr(mcp-session-id),field(2,.,0)] if { var(txn.sid_replica) -m found }`,
+    );
     const paths = [route.mcpPath!, ...(route.healthPath && route.healthPath !== route.mcpPath ? [route.healthPath] : [])];
     lines.push(`http-request set-var(txn.deny) str(404) if !{ var(txn.deny) -m found } !{ path ${paths.join(" ")} }`);
   }
@@ -254,6 +264,8 @@ function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget
       `http-after-response set-header access-control-expose-headers ${q(MCP_EXPOSED_HEADERS.join(", "))}`,
       // Which replica answered (its alias): the verification checks that a session stays on one.
       `http-response set-header ${REPLICA_HEADER} %[srv_name]`,
+      // The session id clients see names the replica that holds it: <replica>.<the replica's id>.
+      `http-response set-header mcp-session-id %[srv_name].%[res.hdr(mcp-session-id)] if { res.hdr(mcp-session-id) -m found }`,
     );
   lines.push(`default_backend ${backend(route)}`);
   return [`frontend ${route.service}`, ...indent(lines)];
@@ -268,12 +280,22 @@ function backendSection(route: GatewayRoute, model: GatewayModel, target: Render
   ];
   if (route.kind === "mcp")
     lines.push(
-      // A 2025-11-25 session lives in the replica that answered initialize, which names it in Mcp-Session-Id:
-      // learn it from the response, route later requests carrying it there. An unknown id matches nothing
-      // and goes to any replica, whose own 404 makes the client initialize again.
-      `stick-table type string len 128 size 200k expire ${t.sessionTtlSeconds}s`,
-      "stick match req.hdr(mcp-session-id)",
-      "stick store-response res.hdr(mcp-session-id)",
+      // A 2025-11-25 session lives in the replica that answered initialize; its id, as the client holds it,
+      // starts with that replica's name (see the frontend). Routing by the id itself keeps no state here, so
+      // a reload, a restart of the gateway or another gateway (one per Swarm node) routes it the same. A
+      // replica that is down (or gone) is skipped: the request goes to another, whose 404 makes the client
+      // initialize again.
+      ...replicaNames(route).map((n) => `use-server ${n} if { var(txn.sid_replica) -m str ${n} }`),
+    );
+  if (route.healthPath)
+    lines.push(
+      // Active health: the replica's own health route. A replica that is stopped answers 503 (or nothing)
+      // while it drains, and leaves the rotation before it stops listening.
+      `option httpchk GET ${route.healthPath}`,
+      "http-check expect status 200",
+      // A busy replica may answer a check late; only an answer that is not 200, or none within the connect
+      // timeout, counts as failed.
+      `timeout check ${t.connectTimeoutSeconds}s`,
     );
   lines.push(
     // Retry on another replica only when the connection failed: a request a replica received is never re-sent.
@@ -282,11 +304,11 @@ function backendSection(route: GatewayRoute, model: GatewayModel, target: Render
     "option redispatch 1",
     "option forwardfor",
     "http-reuse safe",
-    // Passive health: maxFails consecutive failed connections take a replica out (a 5xx is the server's own
-    // answer, passed on); TCP checks bring it back.
+    // Health: checked every failTimeoutSeconds, out after maxFails failed checks or consecutive failed
+    // connections (a 5xx is the server's own answer, passed on), back after one good check.
     `default-server check inter ${t.failTimeoutSeconds}s fall ${t.maxFails} rise 1 observe layer4 error-limit ${t.maxFails} on-error mark-down pool-max-conn ${t.keepaliveConnections}${resolve}`,
     // Named like the replicas' aliases (gmail-1, ...), whatever address a test gives them: the access log's upstream.
-    ...route.peers.map((p, i) => `server ${route.service}-${i + 1} ${p}`),
+    ...route.peers.map((p, i) => `server ${replicaNames(route)[i]} ${p}`),
   );
   return [`backend ${backend(route)}`, ...indent(lines)];
 }
@@ -345,6 +367,10 @@ export function renderHaproxyCfg(model: GatewayModel, target: RenderTarget): str
           ...indent([
             `nameserver dns ${target.resolver.address}:53`,
             `hold valid ${target.resolver.validSeconds}s`,
+            // A replica being replaced has no address for a moment: ask again soon, so its successor (same
+            // alias, new address) is in rotation before the next replica is replaced. Timeouts keep the
+            // default 30 s: a restarting Docker daemon does not answer for a while, and the addresses hold.
+            "hold nx 1s",
             "hold obsolete 30s",
             "accepted_payload_size 8192",
           ]),

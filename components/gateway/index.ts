@@ -49,7 +49,7 @@ export class Gateway extends pulumi.ComponentResource {
     super("mcp-platform:gateway:Gateway", name, {}, opts);
     const c = args.config;
     const t = c.gateway.tls;
-    const image = serviceImage(name, { image: c.gateway.image }, (x) => x, { parent: this });
+    const image = serviceImage(name, { image: c.gateway.image }, (x) => x, args.platform, { parent: this });
 
     let tlsPem: pulumi.Output<string> | undefined;
     if (t.certificate && t.privateKey) {

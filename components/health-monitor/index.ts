@@ -41,8 +41,8 @@ export class HealthMonitor extends pulumi.ComponentResource {
     const m = args.config;
     const image =
       m.image || m.build
-        ? serviceImage(name, m, args.resolveContext, { parent: this })
-        : serviceImage(name, { build: { context: MONITOR_APP_DIR } }, (ctx) => ctx, { parent: this });
+        ? serviceImage(name, m, args.resolveContext, args.platform, { parent: this })
+        : serviceImage(name, { build: { context: MONITOR_APP_DIR } }, (ctx) => ctx, args.platform, { parent: this });
     const configFile = pulumi
       .all(args.containerIds)
       .apply((ids) => renderMonitorConfig(monitorConfig({ ...args.model, monitor: m, containerIds: ids })));

@@ -43,7 +43,7 @@ export class McpServer extends pulumi.ComponentResource {
         { parent: this },
       ).name;
     }
-    const image = serviceImage(name, c, args.resolveContext, { parent: this });
+    const image = serviceImage(name, c, args.resolveContext, args.platform, { parent: this });
     const spec = mcpServerSpec(name, c, { ...args, image, dataVolume: this.dataVolume });
     ({ containers: this.containers, resources: this.resources } = deployWorkload(name, spec, args.platform, {
       parent: this,

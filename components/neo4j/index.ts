@@ -48,7 +48,7 @@ export class Neo4j extends pulumi.ComponentResource {
       ).name;
     this.dataVolume = volume("data");
     this.logsVolume = volume("logs");
-    const image = serviceImage(name, { image: args.config.image }, (c) => c, { parent: this });
+    const image = serviceImage(name, { image: args.config.image }, (c) => c, args.platform, { parent: this });
     this.image = image;
     const spec = neo4jSpec(args.config, {
       image,

@@ -96,7 +96,7 @@ describe("platform configuration schema", () => {
     expect(g.image).toBe("haproxy:3.2");
     const digest = `haproxy:3.2@sha256:${"a".repeat(64)}`;
     expect(platformSchema.parse({ gateway: { image: digest } }).gateway.image).toBe(digest);
-    expect(g).toMatchObject({ streamTimeoutSeconds: 3600, maxFails: 3, failTimeoutSeconds: 10, dnsValidSeconds: 10 });
+    expect(g).toMatchObject({ streamTimeoutSeconds: 3600, maxFails: 3, failTimeoutSeconds: 1, dnsValidSeconds: 1 });
   });
 
   it("knows every preset by a DNS-safe name", () => {
@@ -159,6 +159,12 @@ describe("config loading", () => {
       /^mcp-platform:publishAddress is 127\.0\.0\.1, but Swarm cannot bind a published port to one address/],
     ["swarm mode with an env secret and no command", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0", "mcp-platform:services": '{"notes":{"image":"example/notes:1","port":9000,"publishedPort":9100,"memoryMb":64,"cpus":1,"secretEnv":{"TOKEN":"openaiApiKey"}}}' },
       /^mcp-platform:services\.notes\.command is required in swarm mode for a server with secretEnv/],
+    ["swarm mode building images with no registry to push them to", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0" },
+      /^mcp-platform:swarm\.registry is required in swarm mode when the program builds images \(services\.gmail, services\.rag, healthMonitor\): set it to a registry every node can pull from/],
+    ["a swarm registry that is a URL with a path of the wrong kind", { "mcp-platform:mode": "swarm", "mcp-platform:swarm": '{"registry":"ftp://registry.example.com"}' },
+      /^mcp-platform:swarm\.registry must be a registry host with an optional port and path/],
+    ["one gateway on a Swarm, which could not update without a gap", { "mcp-platform:mode": "swarm", "mcp-platform:publishAddress": "0.0.0.0" },
+      /^mcp-platform:gateway\.replicas is 1, but swarm mode needs 2 or more gateways on separate nodes: each updates stop-first/],
     ["several gateways on one host", { "mcp-platform:gateway": '{"replicas":2}' },
       /^mcp-platform:gateway\.replicas must be 1 on one Docker host/],
     ["a reserved name", { "mcp-platform:dataServices": '{"neo4j":{"image":"x:1","port":1,"healthcheck":["CMD","true"],"memoryMb":64,"cpus":1,"dataVolume":{"path":"/d"}}}' },

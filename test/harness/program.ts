@@ -53,13 +53,21 @@ export function fixtureSourceRoot(): string {
   return dir;
 }
 
+const fakeHex = (seed: string) => Buffer.from(seed).toString("hex").padEnd(64, "0").slice(0, 64);
+
 // What providers compute and the mocks must supply: names, ids, generated passwords.
 function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
       return { result: `generated-${name}-Zq8x1Lr4Vb7Nc0Kw` };
+    // As the provider reports them: a pulled image has a repo digest, one built on the host has none.
     case "docker:index/remoteImage:RemoteImage":
-      return { imageId: `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}`, repoDigest: "" };
+      return {
+        imageId: `sha256:${fakeHex(name)}`,
+        repoDigest: inputs.build ? "" : `${String(inputs.name).replace(/@.*$/, "").replace(/:[^/:]+$/, "")}@sha256:${fakeHex(`digest-${name}`)}`,
+      };
+    case "docker:index/registryImage:RegistryImage":
+      return { sha256Digest: `sha256:${fakeHex(`pushed-${name}`)}` };
     case "docker:index/container:Container":
       return { name: inputs.name ?? `${name}-1a2b3c4`, exitCode: 0 };
     default:

@@ -44,3 +44,10 @@ export const TLS_SECRETS: Record<string, string> = {
 
 // Every secret a stack file refers to.
 export const fakeSecrets = (stack: string): Record<string, string> => ({ ...FAKE_SECRETS, ...(stack === "prod" ? TLS_SECRETS : {}) });
+
+// The prod stack switched to swarm mode: two gateways (each updates stop-first on its node while the other
+// serves; the config refuses fewer on a Swarm).
+export function swarmConfig(stack: string): Record<string, string> {
+  const gateway = stackConfig(stack)["mcp-platform:gateway"];
+  return { "mcp-platform:mode": "swarm", "mcp-platform:gateway": JSON.stringify({ ...(gateway ? (JSON.parse(gateway) as object) : {}), replicas: 2 }) };
+}

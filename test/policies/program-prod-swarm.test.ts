@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, type Evaluation } from "../harness/program";
+import { swarmConfig } from "../harness/stack-files";
 import { resourcesOf, runPack } from "./program";
 
 let swarm: Evaluation;
 beforeAll(async () => {
-  swarm = await evaluateStack("prod", { config: { "mcp-platform:mode": "swarm" } });
+  swarm = await evaluateStack("prod", { config: swarmConfig("prod") });
 });
 
 describe("the pack on the real prod stack in Swarm mode (docker.Service), policies/config/prod.json", () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { evaluateStack, isSecretValue, reveal, type DeclaredResource, type Evaluation } from "../harness/program";
-import { FAKE_SECRETS } from "../harness/stack-files";
+import { FAKE_SECRETS, swarmConfig } from "../harness/stack-files";
 
 const SERVICE = "docker:index/service:Service";
 type Obj = Record<string, unknown>;
@@ -13,7 +13,8 @@ beforeAll(async () => {
   host = await evaluateStack("prod");
   // A second evaluation in this process: re-import index.ts with Swarm mode switched on by a setting.
   vi.resetModules();
-  swarm = await evaluateStack("prod", { config: { "mcp-platform:mode": "swarm" } });
+  // Two gateways: on a Swarm each updates stop-first on its node while the other serves.
+  swarm = await evaluateStack("prod", { config: swarmConfig("prod") });
 });
 
 const services = (ev: Evaluation) => ev.byType(SERVICE).filter((s) => label(s, "component") !== "volume-init");
@@ -49,9 +50,17 @@ describe("the prod stack in swarm mode", () => {
     }
   });
 
-  it("runs the gateway one task per node (it holds the published ports there), publishing in host mode", () => {
+  it("names every image by a registry digest, which every node can pull, never by a local image id", () => {
+    for (const s of swarm.byType(SERVICE)) expect(container(s).image, s.name).toMatch(/^[a-z0-9./:-]+@sha256:[0-9a-f]{64}$/);
+    expect(container(byService(swarm, "neo4j")).image).toMatch(/^neo4j@sha256:/);
+    expect(swarm.byType("docker:index/registryImage:RegistryImage")).toEqual([]);
+  });
+
+  it("runs two gateways, one task per node (each holds the published ports there), publishing in host mode and updating stop-first", () => {
     const gateway = byService(swarm, "gateway");
+    expect(gateway.inputs.mode).toEqual({ replicated: { replicas: 2 } });
     expect((task(gateway).placement as Obj).maxReplicas).toBe(1);
+    expect(gateway.inputs.updateConfig).toMatchObject({ order: "stop-first", parallelism: 1 });
     const ports = (reveal(gateway.inputs.endpointSpec) as { ports: { publishMode: string }[] }).ports;
     expect(new Set(ports.map((p) => p.publishMode))).toEqual(new Set(["host"]));
   });
@@ -71,7 +80,7 @@ describe("the prod stack in swarm mode", () => {
       const env = (container(s).env ?? {}) as Record<string, string>;
       for (const [k, v] of Object.entries(env)) for (const secret of values) expect(v.includes(secret), `${label(s, "service")} ${k}`).toBe(false);
     }
-    expect(container(byService(swarm, "neo4j")).env).toMatchObject({ NEO4J_AUTH_FILE: "/run/secrets/neo4j-neo4j-auth" });
+    expect(container(byService(swarm, "neo4j")).env).toMatchObject({ NEO4J_AUTH_PATH: "/run/secrets/neo4j-neo4j-auth" });
     const gmailSecrets = (container(byService(swarm, "gmail")).secrets as Obj[]).map((s) => s.fileName);
     expect(gmailSecrets).toContain("/app/config/gcp-oauth.keys.json");
   });
@@ -126,7 +135,8 @@ describe("one model, two engines", () => {
 
   it("declares the same services, replica counts, limits and published ports in host and swarm mode", () => {
     expect(Object.keys(hostFacts(host)).length).toBe(7);
-    expect(swarmFacts(swarm)).toEqual(hostFacts(host));
+    // But for the gateways: one on a host, two on a Swarm.
+    expect(swarmFacts(swarm)).toEqual({ ...hostFacts(host), gateway: { ...hostFacts(host).gateway!, replicas: 2 } });
   });
 
   it("verifies the deploy after every Swarm service (their ids are among the checks' triggers)", () => {

@@ -81,9 +81,9 @@ describe("a workload on Docker Swarm", () => {
     expect(container.args).toEqual(["/app/mcp/.venv/bin/python", "main.py"]);
   });
 
-  it("uses Neo4j's own NEO4J_AUTH_FILE instead of the shim", () => {
+  it("uses Neo4j's own NEO4J_AUTH_PATH instead of the shim", () => {
     const { env, entrypoint } = swarmFiles(spec({ service: "neo4j", secretEnv: { NEO4J_AUTH: pulumi.secret("neo4j/x") }, command: undefined }));
-    expect(env).toEqual({ NEO4J_AUTH_FILE: "/run/secrets/neo4j-neo4j-auth" });
+    expect(env).toEqual({ NEO4J_AUTH_PATH: "/run/secrets/neo4j-neo4j-auth" });
     expect(entrypoint).toBeUndefined();
   });
 
@@ -93,7 +93,18 @@ describe("a workload on Docker Swarm", () => {
 
   it("publishes in host mode, keeping the client's address for rate limits and affinity", () => {
     const a = serviceArgs(spec({ ports: [{ internal: 8080, published: 8080, address: "0.0.0.0" }] }), platform, platform.swarm, noRefs);
-    expect(a.endpointSpec).toEqual({ ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host", protocol: "tcp" }] });
+    expect(a.endpointSpec).toEqual({ mode: "dnsrr", ports: [{ targetPort: 8080, publishedPort: 8080, publishMode: "host", protocol: "tcp" }] });
+  });
+
+  it("resolves a service's names to its tasks' own addresses (DNS round robin): a VIP needs IPVS on every node", () => {
+    expect(serviceArgs(spec(), platform, platform.swarm, noRefs).endpointSpec).toEqual({ mode: "dnsrr", ports: undefined });
+  });
+
+  it("updates a task that publishes host-mode ports stop-first, one task per node: its successor cannot bind them beside it", () => {
+    const a = serviceArgs(spec({ replicas: 2, ports: [{ internal: 8080, published: 8080, address: "0.0.0.0" }] }), platform, platform.swarm, noRefs);
+    expect(a.updateConfig).toMatchObject({ parallelism: 1, order: "stop-first", failureAction: "rollback" });
+    expect(a.rollbackConfig).toMatchObject({ parallelism: 1, order: "stop-first" });
+    expect((a.taskSpec as unknown as Obj).placement).toEqual({ constraints: undefined, maxReplicas: 1 });
   });
 
   it("hardens the task like a host container", () => {

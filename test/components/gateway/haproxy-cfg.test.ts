@@ -116,26 +116,40 @@ describe("rendered haproxy.cfg", () => {
     }
   });
 
-  it("routes a session by the Mcp-Session-Id learned from the response, with an expiry; no session: round robin", () => {
+  it("routes a session by the replica its id names (no table to lose on a reload); no session: round robin", () => {
     const b = section("backend be_gmail");
     expect(b).toEqual(
       expect.arrayContaining([
         "balance roundrobin",
-        "stick-table type string len 128 size 200k expire 1800s",
-        "stick match req.hdr(mcp-session-id)",
-        "stick store-response res.hdr(mcp-session-id)",
+        "use-server gmail-1 if { var(txn.sid_replica) -m str gmail-1 }",
+        "use-server gmail-3 if { var(txn.sid_replica) -m str gmail-3 }",
+        "option httpchk GET /health",
+        "http-check expect status 200",
+        "timeout check 5s",
         "retry-on conn-failure",
         "server gmail-1 gmail-1:8080",
         "server gmail-3 gmail-3:8080",
       ]),
     );
+    expect(b.join("\n")).not.toMatch(/stick/);
     expect(b.find((l) => l.startsWith("default-server"))).toBe(
       "default-server check inter 20s fall 2 rise 1 observe layer4 error-limit 2 on-error mark-down pool-max-conn 16 resolvers docker init-addr last,libc,none resolve-prefer ipv4",
     );
-    expect(section("resolvers docker")).toEqual(["nameserver dns 127.0.0.11:53", "hold valid 5s", "hold obsolete 30s", "accepted_payload_size 8192"]);
-    expect(conf).not.toMatch(/retry-on [^\n]*(5\d\d|response-timeout|all-retryable)/);
+    const f = section("frontend gmail");
+    // In: the replica's name comes off the id, only when it names one of this route's replicas.
+    expect(f).toEqual(
+      expect.arrayContaining([
+        "http-request set-var(txn.sid_replica) req.hdr(mcp-session-id),field(1,.) if { req.hdr(mcp-session-id) -m found }",
+        "http-request unset-var(txn.sid_replica) if !{ var(txn.sid_replica) -m str gmail-1 gmail-2 gmail-3 }",
+        "http-request set-header mcp-session-id %[req.hdr(mcp-session-id),field(2,.,0)] if { var(txn.sid_replica) -m found }",
+        "http-response set-header mcp-session-id %[srv_name].%[res.hdr(mcp-session-id)] if { res.hdr(mcp-session-id) -m found }",
+      ]),
+    );
+    expect(section("resolvers docker")).toEqual(["nameserver dns 127.0.0.11:53", "hold valid 5s", "hold nx 1s", "hold obsolete 30s", "accepted_payload_size 8192"]);
+    expect(conf).not.toMatch(/retry-on [^\n]*(5\d\d|response-timeout|all-retryable|empty-response)/);
     // The monitor keeps no MCP session.
-    expect(section("backend be_health-monitor")).not.toContain("stick match req.hdr(mcp-session-id)");
+    expect(section("backend be_health-monitor").join("\n")).not.toMatch(/use-server|stick/);
+    expect(section("frontend health-monitor").join("\n")).not.toContain("mcp-session-id");
   });
 
   it("rate-limits per client, tracks per-client counters, and serves metrics on the internal port only", () => {

@@ -345,7 +345,7 @@ describe("session routing", () => {
     const r = await post("graphiti", { ...bearer(API_KEYS.graphiti.bob), "mcp-session-id": "abc-123", "mcp-protocol-version": "2025-11-25", "last-event-id": "7" }, client(40), "{}");
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ mcpSessionId: "abc-123", mcpProtocolVersion: "2025-11-25", lastEventId: "7" });
-    expect(r.headers["mcp-session-id"]).toMatch(/^graphiti-\d-session$/);
+    expect(r.headers["mcp-session-id"]).toMatch(/^graphiti-(\d)\.graphiti-\1-session$/);
     expect(r.headers["access-control-expose-headers"]).toBe("Mcp-Session-Id, MCP-Protocol-Version");
   });
 });

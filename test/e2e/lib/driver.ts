@@ -11,13 +11,17 @@ export interface DriverRequest {
   op: "preview" | "up" | "destroy" | "refresh";
   stack: string;
   workDir: string;
-  // Run the policy pack with policies/config/<policyConfig>.json.
+  // Run the policy pack with policies/config/<policyConfig>.json, or with this file when it ends in .json.
   policyConfig?: string;
   expectNoChanges?: boolean;
   // Resource URNs to target (up/destroy).
   target?: string[];
   // destroy: leave protected resources (and what they need) in place.
   excludeProtected?: boolean;
+  // The program: the platform (index.ts, the default), or one that only sets up the platform's providers
+  // (docker on the stack's dockerHost, random, command) and declares nothing: the floor a no-op preview
+  // of the platform is compared with.
+  program?: "platform" | "providers-only";
 }
 
 export interface PolicyFinding {
@@ -50,10 +54,13 @@ const diagnostics: string[] = [];
 
 async function main(req: DriverRequest): Promise<DriverResult> {
   const started = Date.now();
-  const program = async () => {
-    const exports = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
-    return { ...exports };
-  };
+  const program =
+    req.program === "providers-only"
+      ? providersOnly
+      : async () => {
+          const exports = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
+          return { ...exports };
+        };
   const stack = await LocalWorkspace.selectStack({ stackName: req.stack, projectName: "mcp-platform", program }, { workDir: req.workDir });
   const onEvent = (e: EngineEvent) => {
     if (e.diagnosticEvent && (e.diagnosticEvent.severity === "warning" || e.diagnosticEvent.severity === "error"))
@@ -64,7 +71,7 @@ async function main(req: DriverRequest): Promise<DriverResult> {
     if (m && m.op !== "same") steps.push(`${m.op} ${m.type}::${m.urn.split("::").pop()}${m.diffs?.length ? ` (${m.diffs.join(",")})` : ""}`);
   };
   const packs = req.policyConfig
-    ? { policyPacks: [path.join(ROOT, "policies")], policyPackConfigs: [path.join(ROOT, "policies/config", `${req.policyConfig}.json`)] }
+    ? { policyPacks: [path.join(ROOT, "policies")], policyPackConfigs: [req.policyConfig.endsWith(".json") ? req.policyConfig : path.join(ROOT, "policies/config", `${req.policyConfig}.json`)] }
     : {};
   const onOutput = (s: string) => process.stdout.write(s);
   const common = { onOutput, onEvent, color: "never" as const, target: req.target };
@@ -93,6 +100,15 @@ async function main(req: DriverRequest): Promise<DriverResult> {
   }
   const outputs = req.op === "destroy" ? {} : await stack.outputs();
   return { ok: true, changes, steps, policy, diagnostics, outputs, seconds: (Date.now() - started) / 1000 };
+}
+
+async function providersOnly(): Promise<Record<string, unknown>> {
+  const [pulumi, docker, random, command] = await Promise.all([import("@pulumi/pulumi"), import("@pulumi/docker"), import("@pulumi/random"), import("@pulumi/command")]);
+  const host = new pulumi.Config("mcp-platform").require("dockerHost");
+  new docker.Provider("docker", { host });
+  new random.Provider("random");
+  new command.Provider("command");
+  return {};
 }
 
 // An Automation API error carries the whole run's output; keep the CLI's own error lines.

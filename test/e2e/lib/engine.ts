@@ -1,4 +1,5 @@
 // The Docker engines of the suite (.ci/toolchain/engine.sh), and the docker CLI pointed at one of them.
+import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../../harness/stack-files";
 import { run, type RunResult } from "./run";
@@ -30,6 +31,25 @@ export async function startEngine(name: string, opts: { netns?: string; registry
     timeoutMs: 120_000,
   });
   return engine(name, r.stdout.trim().split("\n").pop()!);
+}
+
+// A clean restart of the engine's dockerd (SIGTERM, then the same dockerd in the same namespaces); with
+// live-restore set (setLiveRestore), its containers keep running meanwhile.
+export async function restartEngine(name: string): Promise<void> {
+  await run("bash", [ENGINE_SH, "restart", name], { timeoutMs: 120_000 });
+}
+
+// The engine's live-restore setting, through its daemon.json and a SIGHUP (Docker reloads it in place).
+export async function setLiveRestore(e: Engine, on: boolean): Promise<void> {
+  const dir = path.join(process.env.MCP_ENGINE_STATE ?? "/var/lib/mcp-platform-e2e", e.name, "run");
+  // Written either way: a reload changes only the settings the file names.
+  fs.writeFileSync(path.join(dir, "daemon.json"), `${JSON.stringify({ "live-restore": on })}\n`);
+  process.kill(Number(fs.readFileSync(path.join(dir, "docker.pid"), "utf8").trim()), "SIGHUP");
+  for (let i = 0; i < 50; i++) {
+    if ((await e.docker(["info", "--format", "{{.LiveRestoreEnabled}}"])).stdout.trim() === String(on)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the engine ${e.name} did not take live-restore=${on}`);
 }
 
 export async function stopEngine(name: string): Promise<void> {

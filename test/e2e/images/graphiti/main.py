@@ -9,9 +9,14 @@ end-to-end tests. It behaves as the real server does where the platform depends 
 - start-up connects to the database and builds its indices before the HTTP listener opens, so Neo4j must
   be reachable at start or the process exits; an empty OpenAI key fails start-up;
 - FastMCP's Streamable HTTP at /mcp on port 8000 (SERVER__PORT), /health answers a static document;
-- tools answer from Neo4j through one driver that survives a Neo4j restart (the driver reconnects).
+- tools are async and answer from Neo4j through one async driver (graphiti_core's Neo4jDriver is
+  neo4j's AsyncGraphDatabase with default settings): a slow or absent Neo4j holds only the requests that
+  need it, never the server. After a Neo4j restart the driver's pool drops the broken connections and
+  opens new ones; get_status runs one query without a retry, as the real tool does, so it reports the
+  error until Neo4j is back, and recovers without a restart of the server.
 """
 
+import asyncio
 import logging
 import os
 import socket
@@ -19,7 +24,7 @@ import sys
 import time
 
 from mcp.server.fastmcp import FastMCP
-from neo4j import GraphDatabase
+from neo4j import AsyncGraphDatabase
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
@@ -59,7 +64,7 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
-def connect():
+def database():
     provider = settings.database.provider.lower()
     if provider == "falkordb":
         uri = os.environ.get("FALKORDB_URI", "redis://localhost:6379")
@@ -74,20 +79,36 @@ def connect():
     uri = os.environ.get("NEO4J_URI", "bolt://localhost:7687")
     user = os.environ.get("NEO4J_USER", "neo4j")
     password = os.environ.get("NEO4J_PASSWORD", "demodemo")
-    driver = GraphDatabase.driver(uri, auth=(user, password), max_connection_lifetime=300)
+    return uri, (user, password)
+
+
+# Set at start-up, before the server listens.
+URI, AUTH = "", ("", "")
+
+
+async def initialize() -> None:
+    # build_indices_and_constraints(): the real server creates its indices before it listens.
+    probe = AsyncGraphDatabase.driver(URI, auth=AUTH)
     try:
-        driver.verify_connectivity()
-        # build_indices_and_constraints(): the real server creates its indices before it listens.
-        driver.execute_query("CREATE INDEX episode_uuid IF NOT EXISTS FOR (n:Episodic) ON (n.uuid)")
+        await probe.verify_connectivity()
+        await probe.execute_query("CREATE INDEX episode_uuid IF NOT EXISTS FOR (n:Episodic) ON (n.uuid)")
     except Exception as e:  # noqa: BLE001 - any failure here ends start-up, as in the real server
         fail(f"Failed to initialize Graphiti: {e}")
-    log.info("connected to Neo4j at %s; model %s", uri, settings.llm.model)
-    return driver
+    finally:
+        await probe.close()
+    log.info("connected to Neo4j at %s; model %s", URI, settings.llm.model)
 
 
-if not os.environ.get("OPENAI_API_KEY"):
-    fail("Failed to initialize Graphiti: API key is not configured (OPENAI_API_KEY)")
-driver = connect()
+_driver = None
+
+
+def driver():
+    # One driver for the server's life, made in the server's event loop (an async driver belongs to one).
+    global _driver
+    if _driver is None:
+        _driver = AsyncGraphDatabase.driver(URI, auth=AUTH)
+    return _driver
+
 
 mcp = FastMCP("Graphiti Agent Memory", host=settings.server.host, port=settings.server.port)
 
@@ -98,19 +119,21 @@ async def health(_: Request) -> JSONResponse:
 
 
 @mcp.tool()
-def get_status() -> dict:
+async def get_status() -> dict:
     """Status of the server and of its database connection."""
     try:
-        driver.execute_query("RETURN 1")
+        async with driver().session() as session:
+            result = await session.run("MATCH (n) RETURN count(n) AS count")
+            await result.consume()
         return {"status": "ok", "message": "Graphiti MCP server is running and connected to neo4j database"}
     except Exception as e:  # noqa: BLE001 - reported to the caller, as the real tool does
         return {"status": "error", "message": f"Graphiti MCP server is running but database connection failed: {e}"}
 
 
 @mcp.tool()
-def add_memory(name: str, episode_body: str, group_id: str = "main") -> dict:
+async def add_memory(name: str, episode_body: str, group_id: str = "main") -> dict:
     """Store an episode (the real server also extracts entities with the LLM; the stand-in stores it)."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = await driver().execute_query(
         "CREATE (e:Episodic {uuid: randomUUID(), name: $name, content: $body, group_id: $group, created_at: $at}) RETURN e.uuid AS uuid",
         name=name,
         body=episode_body,
@@ -121,9 +144,9 @@ def add_memory(name: str, episode_body: str, group_id: str = "main") -> dict:
 
 
 @mcp.tool()
-def get_episodes(group_id: str = "main", max_episodes: int = 10) -> list:
+async def get_episodes(group_id: str = "main", max_episodes: int = 10) -> list:
     """The most recent episodes of a group."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = await driver().execute_query(
         "MATCH (e:Episodic {group_id: $group}) RETURN e.name AS name, e.uuid AS uuid ORDER BY e.created_at DESC LIMIT $n",
         group=group_id,
         n=max_episodes,
@@ -132,4 +155,8 @@ def get_episodes(group_id: str = "main", max_episodes: int = 10) -> list:
 
 
 if __name__ == "__main__":
+    if not os.environ.get("OPENAI_API_KEY"):
+        fail("Failed to initialize Graphiti: API key is not configured (OPENAI_API_KEY)")
+    URI, AUTH = database()
+    asyncio.run(initialize())
     mcp.run(transport="streamable-http")

@@ -8,7 +8,10 @@
 // - monitor (the ai-PA health monitor's place until the platform's own is built) serves /health,
 //   /api/health/overall and /dashboard, and reads its config file at HEALTH_MONITOR_CONFIG.
 // A tool answers with the replica's host name, so a test can tell which replica served a session. On
-// SIGTERM it stops taking connections and lets the requests in flight finish.
+// SIGTERM it drains, as a server behind a load balancer should: its health route answers 503 at once (the
+// gateway's active check takes it out of rotation), every response closes its connection, and only after
+// STAND_IN_DRAIN_MS (default 4000) does it stop listening and close its idle connections; 2 s later, the
+// requests in flight done, it ends the sessions' SSE streams and exits.
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -24,6 +27,8 @@ const port = Number(process.env.PORT ?? process.env.MCP_SERVER_PORT ?? 8080);
 const mcpPath = process.env.MCP_PATH ?? "/mcp";
 const healthPath = process.env.MCP_HEALTH_CHECK_PATH ?? "/health";
 const name = process.env.MCP_SERVER_NAME ?? `${role}-tools`;
+const drainMs = Number(process.env.STAND_IN_DRAIN_MS ?? 4000);
+let draining = false;
 
 function fail(message: string): never {
   process.stderr.write(`${name}: ${message}\n`);
@@ -81,7 +86,9 @@ function json(res: http.ServerResponse, status: number, value: unknown): void {
 const httpServer = http.createServer((req, res) => {
   void (async () => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname === healthPath) return json(res, 200, { status: "healthy", service: name, sessions: sessions.size });
+    // No keep-alive once draining: the gateway opens no new connection to a replica it took out.
+    if (draining) res.setHeader("connection", "close");
+    if (url.pathname === healthPath) return json(res, draining ? 503 : 200, { status: draining ? "draining" : "healthy", service: name, sessions: sessions.size });
     if (monitorConfig !== undefined) {
       if (url.pathname === "/api/health/overall") return json(res, 200, { status: "unknown", targets: (JSON.parse(monitorConfig) as { targets: unknown[] }).targets.length });
       if (url.pathname === "/dashboard") return void res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>monitor</title>");
@@ -113,8 +120,18 @@ const httpServer = http.createServer((req, res) => {
 httpServer.listen(port, "0.0.0.0", () => process.stderr.write(`${name}: listening on :${port}${mcpPath}\n`));
 
 process.on("SIGTERM", () => {
-  httpServer.close(() => process.exit(0));
-  // Idle keep-alive connections would hold close() open; busy ones finish their request first.
-  httpServer.closeIdleConnections();
-  setTimeout(() => process.exit(0), 20_000).unref();
+  if (draining) return;
+  draining = true;
+  process.stderr.write(`${name}: SIGTERM, draining for ${drainMs} ms\n`);
+  setTimeout(() => {
+    httpServer.close(() => process.exit(0));
+    // Idle keep-alive connections would hold close() open; busy ones finish their request first.
+    httpServer.closeIdleConnections();
+    // Then the sessions' standalone SSE streams, which never finish on their own.
+    setTimeout(() => {
+      for (const t of sessions.values()) void t.close();
+      httpServer.closeAllConnections();
+    }, 2000);
+  }, drainMs);
+  setTimeout(() => process.exit(0), drainMs + 20_000).unref();
 });

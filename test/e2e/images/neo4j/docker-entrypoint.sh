@@ -2,7 +2,8 @@
 # The parts of the official image's entrypoint this program relies on:
 # - each NEO4J_<setting> variable becomes a neo4j.conf line (`__` is `_`, `_` is `.`); apoc.* settings go
 #   to apoc.conf; defaults only where unset (page cache 512M, listen on all addresses);
-# - NEO4J_AUTH=neo4j/<password> sets the initial password before the first start;
+# - NEO4J_AUTH=neo4j/<password> sets the initial password before the first start (NEO4J_AUTH_PATH: read
+#   from that file);
 # - NEO4J_PLUGINS='["apoc"]' copies APOC core from labs/ into plugins/ and allows its procedures.
 # Run as the neo4j user (the program's `user`), as the official entrypoint supports without gosu.
 set -euo pipefail
@@ -42,6 +43,12 @@ setting server.directories.plugins "$NEO4J_HOME/plugins" "$conf"
 if [[ ${NEO4J_PLUGINS:-} == *apoc* ]]; then
   cp "$NEO4J_HOME"/labs/apoc/*.jar "$NEO4J_HOME/plugins/"
   grep -q '^dbms.security.procedures.unrestricted=' "$conf" || setting dbms.security.procedures.unrestricted 'apoc.*' "$conf"
+fi
+
+# As the official image: NEO4J_AUTH_PATH names a file holding NEO4J_AUTH (a Swarm or Kubernetes secret).
+if [[ -n ${NEO4J_AUTH_PATH:-} ]]; then
+  [[ -r $NEO4J_AUTH_PATH ]] || { echo "The password file '$NEO4J_AUTH_PATH' does not exist or cannot be read" >&2; exit 1; }
+  NEO4J_AUTH=$(cat "$NEO4J_AUTH_PATH")
 fi
 
 if [[ -n ${NEO4J_AUTH:-} && ${1:-} == neo4j ]]; then

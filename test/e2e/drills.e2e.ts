@@ -1,0 +1,347 @@
+// Changes and failures under load, on the real engine. One prod-like stack (two replicas of each MCP server,
+// TLS and API keys, the firewall on), deployed once; each drill runs the load generator (lib/load.ts: MCP
+// SDK clients through the gateway, 50 requests/s spread over every server) while the fleet changes or
+// breaks, and records failed requests, p99 latency during the change and its duration for `npm run bench`.
+//   1. the env of a 2-replica server changes (`pulumi up` replaces its replicas one at a time): 0 failed;
+//   3. a gateway setting (a rate limit) changes: the gateway reloads in place, same container: 0 failed;
+//   4. kill -9 of one replica's process: only what the spec allows is lost (the sessions it held, whose
+//      clients initialise again, and the requests it had in hand);
+//   2. a server is scaled 2 → 3 → 2: 0 failed;
+//   6. Neo4j restarts: graphiti recovers its driver without a restart of its own; the others lose nothing;
+//   5. a clean restart of dockerd, with the daemon's live-restore on (docs/operations.md): the containers
+//      keep running; a new connection may be refused while Docker rebuilds its NAT rules, and graphiti may
+//      fail to reach Neo4j by name while Docker's DNS is down, nothing else; every long-running service has
+//      the restart policy that brings it back when live-restore is off.
+// Lost sessions (a 404 after which the client initialised again and re-sent) are counted apart from failed
+// requests: the spec lets a server end a session at any time, and a replica that is replaced ends its own.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inspectAll, label, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
+import { restartEngine, setLiveRestore, type Engine } from "./lib/engine";
+import { describeSummary, LoadGenerator, type LoadTarget, type Summary } from "./lib/load";
+import { describeResult, E2EStack } from "./lib/stack";
+
+const NAME = "e2e-drills";
+const RATE = 50;
+const CLIENTS_PER_SERVER = 4;
+const PORTS = { gmail: 8080, graphiti: 8082, rag: 8084 } as const;
+// Generous per-client limits: the drills measure changes, not the rate limit (drill 3 changes it).
+const RATE_LIMIT = 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// The address clients use: this network namespace's own (not loopback, so the published ports are reached
+// through Docker's NAT rules, which outlive a daemon restart, rather than its userland proxy).
+function clientAddress(): string {
+  const out = execFileSync("ip", ["-4", "-o", "addr", "show", "scope", "global"], { encoding: "utf8" });
+  return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1] ?? "127.0.0.1";
+}
+
+function certificate(dir: string, ip: string): { cert: string; key: string } {
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=mcp-drills", "-addext", `subjectAltName=IP:127.0.0.1,IP:${ip}`, "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+  return { cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"), key: fs.readFileSync(path.join(dir, "key.pem"), "utf8") };
+}
+
+interface DrillResult {
+  all: Summary;
+  during: Summary;
+  seconds: number;
+  load: LoadGenerator;
+}
+
+describe("drills under load on a real Docker engine", () => {
+  let stack: E2EStack;
+  let engine: Engine;
+  let targets: LoadTarget[] = [];
+  let ca = "";
+  let deployed = false;
+
+  const services = async () => (await inspectAll(engine, ["label=environment=prod"])).filter((c) => label(c, "component") !== "volume-init");
+  const replicas = async (service: string) =>
+    (await services()).filter((c) => label(c, "service") === service).sort((a, b) => Number(label(a, "dev.mcp-platform.replica")) - Number(label(b, "dev.mcp-platform.replica")));
+  const one = async (service: string) => (await services()).find((c) => label(c, "service") === service)!;
+  const healthy = (cs: Inspected[]) => cs.every((c) => c.State.Status === "running" && c.State.Health?.Status === "healthy");
+  const up = async (what: string) => {
+    const r = await stack.op({ op: "up", policyConfig: "prod" });
+    expect(r.ok, `${what}: ${describeResult(r)}`).toBe(true);
+    return r;
+  };
+  const set = (key: string, value: string) => stack.pulumi(["config", "set", "--path", `mcp-platform:${key}`, value]);
+
+  async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<number> {
+    const start = Date.now();
+    while (Date.now() - start < timeoutMs) {
+      if (await check()) return Date.now();
+      await sleep(500);
+    }
+    throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+  }
+
+  // Runs `change` under load: the clients first all get an answer, the change runs, then 5 s more.
+  async function underLoad(name: string, change: (load: LoadGenerator) => Promise<void>): Promise<DrillResult> {
+    const load = new LoadGenerator({ targets, clientsPerTarget: CLIENTS_PER_SERVER, ratePerSecond: RATE, ca, requestTimeoutMs: 10_000 });
+    load.start();
+    let from = 0;
+    let to = 0;
+    try {
+      const settled = await load.settled(Date.now(), 60_000);
+      expect(settled, `every client answered before the change: ${describeSummary(load.summary())}`).toBe(true);
+      await sleep(2000);
+      from = load.mark("change");
+      await change(load);
+      to = load.mark("changed");
+      await sleep(5000);
+    } finally {
+      await load.stop();
+    }
+    const all = load.summary();
+    const during = load.summary(from, to);
+    const seconds = (to - from) / 1000;
+    process.stderr.write(`drill ${name}: ${seconds.toFixed(1)} s; all: ${describeSummary(all)}; during the change: p99 ${during.latencyMs.p99} ms\n`);
+    recordFigure(`drill ${name}: failed requests`, all.failed, "requests", `of ${all.sent} at ${RATE}/s; ${Object.entries(all.byCause).map(([c, n]) => `${c}×${n}`).join(", ") || "none"}; sessions lost ${all.lostSessions.length}`);
+    recordFigure(`drill ${name}: p99 latency during the change`, during.latencyMs.p99, "ms", `p50 ${during.latencyMs.p50} ms, max ${during.latencyMs.max} ms over ${during.sent} requests`);
+    recordFigure(`drill ${name}: duration of the change`, Number(seconds.toFixed(1)), "s");
+    return { all, during, seconds, load };
+  }
+
+  beforeAll(async () => {
+    const r = tryReady();
+    if (!r) return;
+    engine = r.engine;
+    const ip = clientAddress();
+    const tls = certificate(fs.mkdtempSync(path.join(os.tmpdir(), "e2e-drills-tls-")), ip);
+    ca = tls.cert;
+    const pinned = (hub: string) => `${hub}@${r.images.hub[hub]}`;
+    const limits = { rateLimitPerMinute: RATE_LIMIT, rateLimitBurst: 2000 };
+    stack = new E2EStack(NAME, r.toolchain);
+    await stack.init({
+      base: "prod",
+      config: {
+        dockerHost: r.engineHost,
+        sourceRoot: r.images.sourceRoot,
+        neo4j: { image: pinned("neo4j:5.26"), memoryMb: 2048, cpus: 1 },
+        services: {
+          gmail: { image: r.images.aiPa["gmail-mcp"], replicas: 2, memoryMb: 256, cpus: 0.5, ...limits },
+          graphiti: { image: pinned("zepai/knowledge-graph-mcp:1.0.1-standalone"), replicas: 2, memoryMb: 512, cpus: 0.5, ...limits },
+          rag: { image: r.images.aiPa["rag-mcp"], replicas: 2, memoryMb: 256, cpus: 0.5, ...limits },
+        },
+        // A whole CPU: every replaced replica replaces the monitor (its config names the containers), and
+        // `pulumi up` waits for the new one to be healthy.
+        healthMonitor: { image: r.images.monitor, memoryMb: 256, cpus: 1 },
+        gateway: { image: pinned("haproxy:3.2"), publicHost: ip, tls: { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" }, allowedOrigins: [], memoryMb: 256, cpus: 1 },
+        // On, as in prod, for an interface no client comes through here.
+        firewall: { externalInterface: "drills0", allowFrom: ["192.0.2.0/24"] },
+      },
+      secrets: {
+        openaiApiKey: "sk-e2e-stand-in-not-a-key",
+        gmailOauthKeys: JSON.stringify({ installed: { client_id: "e2e-client", client_secret: "e2e-secret" } }),
+        tlsCertificate: tls.cert,
+        tlsPrivateKey: tls.key,
+      },
+    });
+    const first = await stack.op({ op: "up", policyConfig: "prod" });
+    if (!first.ok) throw new Error(`the drills' stack did not come up: ${describeResult(first)}`);
+    recordFigure("drills: pulumi up to all healthy (prod-like, 2 replicas each)", first.seconds, "s");
+    deployed = true;
+    const keys = (await stack.outputs()).apiKeys as Record<string, Record<string, string>>;
+    targets = (Object.keys(PORTS) as (keyof typeof PORTS)[]).map((s) => ({
+      name: s,
+      url: `https://${ip}:${PORTS[s]}/mcp`,
+      headers: { authorization: `Bearer ${keys[s]!.default}` },
+      tool:
+        s === "graphiti"
+          ? // A status that reports its database down is a failed request.
+            { name: "get_status", check: (text: string) => /"status":\s*"ok"/.test(text) }
+          : { name: "whoami" },
+    }));
+  });
+
+  afterAll(async () => {
+    if (tryReady() && stack) {
+      await stack.op({ op: "destroy", excludeProtected: true }).catch(() => undefined);
+      const e = tryReady()!.engine;
+      const volumes = (await e.docker(["volume", "ls", "-q", "--filter", `label=dev.mcp-platform.stack=${NAME}`])).stdout.split("\n").filter(Boolean);
+      if (volumes.length) await e.docker(["volume", "rm", "-f", ...volumes], { allowFail: true });
+    }
+  });
+
+  const deployedOrSkip = (ctx: Parameters<typeof ready>[0]) => {
+    ready(ctx);
+    expect(deployed, "the drills' stack is deployed").toBe(true);
+  };
+
+  it("drill 1: an env change of a 2-replica server (pulumi up, replicas replaced one at a time): 0 failed requests", async (ctx) => {
+    deployedOrSkip(ctx);
+    const before = await replicas("rag");
+    const gateway = await one("gateway");
+    const { all } = await underLoad("1 (env change of rag, 2 replicas)", async () => {
+      await set("services.rag.env.DRILL_GENERATION", "gen-1");
+      await up("drill 1");
+    });
+    const after = await replicas("rag");
+    expect(after).toHaveLength(2);
+    expect(healthy(after)).toBe(true);
+    for (const c of after) expect(c.Config.Env).toContain("DRILL_GENERATION=gen-1");
+    expect(after.map((c) => c.Id).filter((id) => before.some((b) => b.Id === id))).toEqual([]);
+    expect((await one("gateway")).Id).toBe(gateway.Id);
+    expect(all.failed, describeSummary(all)).toBe(0);
+    // Only the replaced replicas' sessions can be lost.
+    expect(all.lostSessions.filter((l) => l.target !== "rag"), describeSummary(all)).toEqual([]);
+  });
+
+  it("drill 3: a gateway rate limit changes: HAProxy reloads in place (same container), 0 failed requests", async (ctx) => {
+    deployedOrSkip(ctx);
+    const gateway = await one("gateway");
+    const reloads = async () => ((await engine.docker(["logs", gateway.Id])).stderr.match(/reloading in place/g) ?? []).length;
+    const reloadsBefore = await reloads();
+    const { all } = await underLoad("3 (gateway rate limit, reload in place)", async () => {
+      await set("services.gmail.rateLimitPerMinute", String(RATE_LIMIT - 1000));
+      const r = await up("drill 3");
+      expect(r.steps.filter((s) => /Container::gateway$/.test(s)), describeResult(r)).toEqual([]);
+      // The entrypoint sees the new files and reloads HAProxy.
+      await waitFor("the gateway's reload", async () => (await reloads()) > reloadsBefore, 60_000);
+    });
+    const after = await one("gateway");
+    expect([after.Id, after.State.StartedAt, after.RestartCount]).toEqual([gateway.Id, gateway.State.StartedAt, gateway.RestartCount]);
+    const cfg = (await engine.docker(["exec", gateway.Id, "cat", "/usr/local/etc/haproxy/mcp-platform/haproxy.cfg"])).stdout;
+    expect(cfg).toMatch(new RegExp(`backend rl_gmail\\n\\s+stick-table .* store http_req_rate\\(${Math.round((60_000 * 2001) / (RATE_LIMIT - 1000))}ms\\)`));
+    expect(all.failed, describeSummary(all)).toBe(0);
+    expect(all.lostSessions, describeSummary(all)).toEqual([]);
+  });
+
+  it("drill 4: kill -9 of one replica's process: only its sessions are lost (their clients initialise again), and what it had in hand", async (ctx) => {
+    deployedOrSkip(ctx);
+    const victim = (await replicas("gmail"))[0]!;
+    const name = `gmail-${label(victim, "dev.mcp-platform.replica")}`;
+    let held = new Set<number>();
+    const { all } = await underLoad(`4 (kill -9 of ${name}'s process)`, async (load) => {
+      held = new Set(load.clients.filter((c) => c.target.name === "gmail" && c.replica === name).map((c) => c.index));
+      // The container's first process is docker-init; the server is its child.
+      const pid = (await engine.docker(["inspect", "-f", "{{.State.Pid}}", victim.Id])).stdout.trim();
+      const server = execFileSync("pgrep", ["-P", pid], { encoding: "utf8" }).trim().split("\n")[0]!;
+      process.kill(Number(server), "SIGKILL");
+      await waitFor(`${name} restarted by Docker and healthy`, async () => {
+        const [c] = await inspectAll(engine, [`id=${victim.Id}`]);
+        return c!.RestartCount > victim.RestartCount && healthy([c!]);
+      });
+      expect(await load.settled(Date.now(), 60_000), describeSummary(load.summary())).toBe(true);
+    });
+    expect(held.size, "sessions on the killed replica").toBeGreaterThan(0);
+    const of = (xs: { client: number }[]) => [...new Set(xs.map((x) => x.client))].sort((a, b) => a - b);
+    // Every client whose session the killed replica held initialised again; no other client lost anything.
+    expect(of(all.lostSessions), describeSummary(all)).toEqual([...held].sort((a, b) => a - b));
+    expect(of(all.failures).filter((c) => !held.has(c)), describeSummary(all)).toEqual([]);
+    // At most the requests it had in hand when it died: one per client.
+    expect(all.failed, describeSummary(all)).toBeLessThanOrEqual(held.size);
+  });
+
+  it("drill 2: scaling a server 2 → 3 → 2: 0 failed requests", async (ctx) => {
+    deployedOrSkip(ctx);
+    const gateway = await one("gateway");
+    const { all } = await underLoad("2 (scale gmail 2 → 3 → 2)", async () => {
+      await set("services.gmail.replicas", "3");
+      await up("scale to 3");
+      const three = await replicas("gmail");
+      expect(three).toHaveLength(3);
+      expect(healthy(three)).toBe(true);
+      // Let the gateway take the third replica into rotation and the clients use it.
+      await sleep(8000);
+      await set("services.gmail.replicas", "2");
+      await up("scale to 2");
+    });
+    expect(await replicas("gmail")).toHaveLength(2);
+    expect((await one("gateway")).Id).toBe(gateway.Id);
+    expect(all.failed, describeSummary(all)).toBe(0);
+    // Only the removed replica's sessions can be lost.
+    expect(all.lostSessions.filter((l) => l.replica !== "gmail-3"), describeSummary(all)).toEqual([]);
+  });
+
+  it("drill 6: Neo4j restarts: graphiti recovers its driver without a restart of its own; the other servers lose nothing", async (ctx) => {
+    deployedOrSkip(ctx);
+    const graphiti = await replicas("graphiti");
+    const neo4j = await one("neo4j");
+    let neo4jBack = 0;
+    let recovered = 0;
+    const { all } = await underLoad("6 (Neo4j restart)", async (load) => {
+      await engine.docker(["restart", "-t", "30", neo4j.Id], { timeoutMs: 120_000 });
+      neo4jBack = await waitFor("Neo4j healthy again", async () => healthy([(await inspectAll(engine, [`id=${neo4j.Id}`]))[0]!]), 300_000);
+      // Every graphiti client gets a good status again.
+      expect(await load.settled(neo4jBack, 60_000), describeSummary(load.summary(neo4jBack))).toBe(true);
+      recovered = Math.max(
+        ...load.clients
+          .filter((c) => c.target.name === "graphiti")
+          .map((c) => load.recorder.outcomes.find((o) => o.client === c.index && o.cause === undefined && o.op === "tools/call" && o.start >= neo4jBack)?.end ?? Date.now()),
+      );
+    });
+    recordFigure("drill 6: graphiti's recovery after Neo4j is healthy", Number(((recovered - neo4jBack) / 1000).toFixed(1)), "s");
+    const after = await replicas("graphiti");
+    expect(after.map((c) => [c.Id, c.State.StartedAt, c.RestartCount])).toEqual(graphiti.map((c) => [c.Id, c.State.StartedAt, c.RestartCount]));
+    expect(healthy(after)).toBe(true);
+    const others = all.failures.filter((f) => f.target !== "graphiti");
+    expect(others.map((f) => `${f.target}#${f.client}@${f.replica ?? "?"} ${f.op} ${f.cause} at +${((f.start - neo4jBack) / 1000).toFixed(1)} s (${f.end - f.start} ms)`), describeSummary(all)).toEqual([]);
+    expect(all.lostSessions, describeSummary(all)).toEqual([]);
+    expect(recovered - neo4jBack, "graphiti answers within 30 s of Neo4j being healthy").toBeLessThan(30_000);
+  });
+
+  it("drill 5: a clean restart of dockerd with live-restore: the containers keep running; only refused connections and graphiti's Neo4j lookups fail", async (ctx) => {
+    deployedOrSkip(ctx);
+    const before = await services();
+    // Without live-restore, Docker stops every container with the daemon; unless-stopped starts them again.
+    for (const c of before) expect(`${c.Name} ${c.HostConfig.RestartPolicy.Name}`).toBe(`${c.Name} unless-stopped`);
+    const pid = () => fs.readFileSync(`/var/lib/mcp-platform-e2e/${engine.name}/run/docker.pid`, "utf8").trim();
+    const pidBefore = pid();
+    await setLiveRestore(engine, true);
+    try {
+      const { all } = await underLoad("5 (clean dockerd restart, live-restore)", async (load) => {
+        await restartEngine(engine.name);
+        // Running all along (live-restore); Docker's own health probes start again with the daemon, and on
+        // a busy machine a probe may time out: what counts here is the traffic.
+        await waitFor("every container running, as Docker reports it", async () => (await services()).every((c) => c.State.Status === "running"), 120_000);
+        expect(await load.settled(Date.now(), 60_000), describeSummary(load.summary())).toBe(true);
+      });
+      expect(pid()).not.toBe(pidBefore);
+      const after = await services();
+      expect(after.map((c) => [c.Name, c.Id, c.State.StartedAt]).sort()).toEqual(before.map((c) => [c.Name, c.Id, c.State.StartedAt]).sort());
+      // What a daemon restart costs even with live-restore, as seen: Docker rebuilds its NAT chains when it
+      // starts, and for that moment a new connection to a published port is refused (2 of 595 requests in
+      // one run; such a request never reached the gateway, a client can send it again safely); and Docker's
+      // DNS is down while the daemon is, so graphiti's driver cannot open a connection to "neo4j" and
+      // get_status reports the database unreachable (5 of 535 in another run). Nothing else fails: the
+      // gateway keeps the replicas' addresses, and requests on open connections pass.
+      const allowed = (f: { target: string; cause?: string }) => f.cause === "refused" || (f.target === "graphiti" && f.cause === "tool error");
+      expect(all.failures.filter((f) => !allowed(f)), describeSummary(all)).toEqual([]);
+      recordFigure("drill 5: failures allowed (refused connections, graphiti's Neo4j lookups)", all.failed, "requests", describeSummary(all).slice(0, 200));
+      expect(all.lostSessions, describeSummary(all)).toEqual([]);
+    } finally {
+      await setLiveRestore(engine, false);
+    }
+  });
+
+  it("previews a change of nothing: the platform's no-op preview against an empty program with the same providers", async (ctx) => {
+    deployedOrSkip(ctx);
+    const r = tryReady()!;
+    const empty = new E2EStack(`${NAME}-empty`, r.toolchain);
+    await empty.init({ base: "prod", config: { dockerHost: r.engineHost }, secrets: {} });
+    const created = await empty.op({ op: "up", program: "providers-only" });
+    expect(created.ok, describeResult(created)).toBe(true);
+    // Interleaved, three of each; the medians are the figures.
+    const platform: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = await stack.op({ op: "preview", expectNoChanges: true });
+      expect(p.ok, describeResult(p)).toBe(true);
+      platform.push(p.seconds);
+      const f = await empty.op({ op: "preview", expectNoChanges: true, program: "providers-only" });
+      expect(f.ok, describeResult(f)).toBe(true);
+      floor.push(f.seconds);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    recordFigure("no-op preview: the platform (prod-like, drills' stack)", median(platform), "s", `runs ${platform.map((x) => x.toFixed(1)).join(", ")}`);
+    recordFigure("no-op preview: empty program with the same providers", median(floor), "s", `runs ${floor.map((x) => x.toFixed(1)).join(", ")}`);
+    recordFigure("no-op preview: platform / empty program", Number((median(platform) / median(floor)).toFixed(2)), "×", "goal ≤ 1.5");
+    await empty.op({ op: "destroy", program: "providers-only" });
+  });
+});
