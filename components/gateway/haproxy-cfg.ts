@@ -385,6 +385,10 @@ export function renderHaproxyCfg(model: GatewayModel, target: RenderTarget): str
       // A client that goes away closes the replica's connection too: in 2026-07-28, closing the stream
       // is the cancellation.
       "option abortonclose",
+      // On a reload an old worker keeps a client's idle keep-alive connection until its next request and
+      // closes it with that answer, instead of closing it idle: a client that sent a request just as it
+      // was closed got a reset (1 request in 4711 in the scaling drill).
+      "option idle-close-on-response",
       `timeout connect ${t.connectTimeoutSeconds}s`,
       `timeout queue ${t.connectTimeoutSeconds}s`,
       // SSE streams may stay silent this long, both ways.
