@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { findCredential } from "../../components/config/credentials";
 import { policies } from "../../policies/policies";
-import { TLS_SECRETS, stackConfig } from "../harness/stack-files";
+import { TLS_SECRETS, stackConfig, swarmConfig } from "../harness/stack-files";
 import { FAKE_CREDENTIALS } from "../config/fake-credentials";
 import { isKnownGap } from "../policies/preview/known-gaps";
 import { ready } from "./lib/context";
@@ -28,6 +28,10 @@ function pinned(): Record<string, unknown> {
     if (plain[k] !== v) out[k.replace("mcp-platform:", "")] = JSON.parse(v) as unknown;
   return out;
 }
+
+// Stack-file settings (JSON strings under mcp-platform:) as init's config object.
+const unprefixed = (c: Record<string, string>) =>
+  Object.fromEntries(Object.entries(c).map(([k, v]) => [k.replace("mcp-platform:", ""), /^[[{]/.test(v) ? (JSON.parse(v) as unknown) : v]));
 
 const SEVERITY = new Map(policies.map((p) => [p.name, p.severity]));
 const notChecked = (r: DriverResult) => r.policy.filter((p) => /can't run policy .* during preview/.test(p.message));
@@ -54,7 +58,7 @@ describe("the policy pack in real previews", () => {
   it.for([
     ["dev", "dev", {}, "dev"],
     ["prod, pinned", "prod", pinned(), "prod"],
-    ["prod on a Swarm, pinned", "prod", { ...pinned(), mode: "swarm" }, "prod"],
+    ["prod on a Swarm, pinned", "prod", { ...pinned(), ...unprefixed(swarmConfig("prod")) }, "prod"],
   ] as const)("%s: no critical or high rule is left 'not checked', and nothing is violated", async ([label, base, config, policyConfig], ctx) => {
     const r = await previewOf(ctx, `e2e-policy-${label.replace(/[^a-z]+/g, "-").replace(/-$/, "")}`, base, config, policyConfig);
     expect(r.ok, describeResult(r)).toBe(true);
