@@ -131,6 +131,8 @@ describe("drills under load on a real Docker engine", () => {
         // A whole CPU: every replaced replica replaces the monitor (its config names the containers), and
         // `pulumi up` waits for the new one to be healthy.
         healthMonitor: { image: r.images.monitor, memoryMb: 256, cpus: 1 },
+        // Prod names a pushed backup image: here the suite's, by digest.
+        backup: { image: r.images.backup, rpoMinutes: 60, schedules: [{ name: "hourly", cron: "0 * * * *" }] },
         gateway: { image: pinned("haproxy:3.2"), publicHost: ip, tls: { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" }, allowedOrigins: [], memoryMb: 256, cpus: 1 },
         // On, as in prod, for an interface no client comes through here.
         firewall: { externalInterface: "drills0", allowFrom: ["192.0.2.0/24"] },
