@@ -8,7 +8,7 @@
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
-import { ready, recordFigure, tryReady } from "./lib/context";
+import { pollUntil, ready, recordFigure, tryReady } from "./lib/context";
 import type { Engine } from "./lib/engine";
 import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
@@ -81,15 +81,8 @@ describe("backups on restic with a real Neo4j", () => {
     const image = (await e.docker(["inspect", "-f", "{{.Config.Image}}", await containerOf("backup")])).stdout.trim();
     await e.docker(["run", "--rm", "--network", "none", "--user", "1000:1000", "-v", `mcp-${NAME}-gmail-data:/v`, "--entrypoint", "bash", image, "-c", script]);
   };
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 3000));
-    }
-  };
+  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> =>
+    (await pollUntil(what, probe, { timeoutMs, intervalMs: 3000 })).value;
 
   beforeAll(async () => {
     const r = tryReady();

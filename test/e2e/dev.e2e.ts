@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import * as fs from "fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
-import { inspectAll, label, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
+import { inspectAll, label, pollUntil, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
 import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
 
@@ -125,18 +125,10 @@ describe("the dev stack on a real Docker engine", () => {
     };
     interface Alert { type: string; service: string; resolved: boolean; message: string }
     const alerts = (service: string) => api<Alert[]>(`/api/alerts?service=${service}`);
-    // Up to 3 failed checks 10 s apart and a probe timeout, plus the gateway's and Docker's own delays.
-    const until = async (what: string, ok: () => Promise<boolean>, seconds = 120) => {
-      const deadline = Date.now() + seconds * 1000;
-      // A failed call (the gateway's 503 while it holds the monitor out after slow answers) is a "not yet".
-      let last = "";
-      const check = () => ok().catch((e: Error) => ((last = e.message), false));
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`not within ${seconds} s: ${what}${last ? ` (last: ${last})` : ""}`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-      return (seconds * 1000 - (deadline - Date.now())) / 1000;
-    };
+    // Up to 3 failed checks 10 s apart and a probe timeout, plus the gateway's and Docker's own delays; a
+    // failed call (the gateway's 503 while it holds the monitor out after slow answers) is a "not yet".
+    const until = async (what: string, ok: () => Promise<boolean>) =>
+      (await pollUntil(what, async () => (await ok()) || undefined, { timeoutMs: 120_000, intervalMs: 1000 })).seconds;
     type Overall = { services: Record<string, { status: string }> };
     const servers = ["gmail", "graphiti", "rag", "neo4j"];
     await until("every server healthy on the monitor", async () => {
@@ -153,7 +145,7 @@ describe("the dev stack on a real Docker engine", () => {
     } finally {
       await engine.docker(["start", rag.Id]);
     }
-    await until("service_down for rag resolved", async () => (await alerts("rag")).every((a) => a.type !== "service_down" || a.resolved), 120);
+    await until("service_down for rag resolved", async () => (await alerts("rag")).every((a) => a.type !== "service_down" || a.resolved));
 
     // A stale backup: a status file whose last verified backup is older than dev's RPO (1440 min), written
     // onto the backups volume the monitor reads; then a fresh one.

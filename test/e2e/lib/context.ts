@@ -66,3 +66,17 @@ export function recordFigure(name: string, value: number, unit: string, note = "
   figures[name] = { value, unit, note, at: new Date().toISOString() };
   fs.writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
 }
+
+// Polls `probe` until it gives a value, every intervalMs for up to timeoutMs; a probe that throws is a
+// "not yet" (a service still coming up), and the last error is named if time runs out. Returns the value
+// and the seconds it took.
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, opts: { timeoutMs: number; intervalMs: number }): Promise<{ value: T; seconds: number }> {
+  const started = Date.now();
+  let last = "";
+  for (;;) {
+    const value = await probe().catch((e: Error) => ((last = e.message), undefined));
+    if (value !== undefined) return { value, seconds: (Date.now() - started) / 1000 };
+    if (Date.now() - started > opts.timeoutMs) throw new Error(`not within ${opts.timeoutMs / 1000} s: ${what}${last ? ` (last: ${last})` : ""}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
+  }
+}
