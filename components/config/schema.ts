@@ -309,9 +309,11 @@ export const gatewaySchema = z.strictObject({
   allowedOrigins: z.array(origin).default([]),
   // Internal port (not published) with /metrics (Prometheus), /metrics/clients and /healthz.
   metricsPort: port().default(9101),
-  // Unused: a session is routed by the replica its id names (the gateway prefixes it), which needs no table
-  // and no expiry. Kept so that stack files that set it stay valid.
-  sessionTtlSeconds: positiveInt().default(3600),
+  // Removed: a session is routed by the replica its id names (the gateway prefixes it), which needs no table
+  // and no expiry. Refused by name, so a stack file that still sets it learns why.
+  sessionTtlSeconds: z
+    .never({ error: "was removed: sessions are routed by the replica their id names, with no table to expire; delete this key" })
+    .optional(),
   // Idle connections kept to each replica, for reuse by the next requests.
   keepaliveConnections: positiveInt().default(16),
   connectTimeoutSeconds: positiveInt().default(5),

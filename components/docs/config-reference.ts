@@ -173,7 +173,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   "gateway.tls.hstsMaxAgeSeconds": "Strict-Transport-Security max-age",
   "gateway.allowedOrigins": "browser origins allowed to call the routes (others get 403)",
   "gateway.metricsPort": "internal port of the Prometheus metrics (never published)",
-  "gateway.sessionTtlSeconds": "unused (sessions are routed by the replica their id names); still accepted",
+  "gateway.sessionTtlSeconds": "removed (sessions are routed by the replica their id names): delete it",
   "gateway.reloadPollSeconds": "how often the gateway looks for a changed config to reload in place",
   firewall: "DOCKER-USER rules on the Docker host admitting only the published ports",
   "firewall.externalInterface": "interface outside traffic arrives on",

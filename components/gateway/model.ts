@@ -45,7 +45,6 @@ export type GatewayTuning = Pick<
   | "maxFails"
   | "failTimeoutSeconds"
   | "maxRequestBodyMb"
-  | "sessionTtlSeconds"
   | "metricsPort"
 >;
 
@@ -136,7 +135,6 @@ export function gatewayModel(c: PlatformConfig): GatewayModel {
       maxFails: g.maxFails,
       failTimeoutSeconds: g.failTimeoutSeconds,
       maxRequestBodyMb: g.maxRequestBodyMb,
-      sessionTtlSeconds: g.sessionTtlSeconds,
       metricsPort: g.metricsPort,
     },
     tls: Boolean(g.tls.certificate || g.tls.selfSigned),

@@ -196,6 +196,8 @@ describe("config loading", () => {
       /^mcp-platform:backup\.restoreDrill\.cron must be a cron expression of 5 fields/],
     ["an NFS target without its export path", { "mcp-platform:backup": '{"offsite":{"nfs":{"address":"nas.lan"}}}' },
       /^mcp-platform:backup\.offsite\.nfs\.path is required/],
+    ["the removed session table's expiry", { "mcp-platform:gateway": '{"sessionTtlSeconds":1800}' },
+      /^mcp-platform:gateway\.sessionTtlSeconds was removed: sessions are routed by the replica their id names.*delete this key/],
   ];
   it.each(broken)("rejects %s, naming the key", (_what, raw, message) => {
     const found = problems(raw);

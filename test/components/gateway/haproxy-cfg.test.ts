@@ -8,7 +8,7 @@ import { containerTarget, gatewayConf, gatewayPorts, gatewaySpec, GATEWAY_CONF_D
 
 const PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfake\n-----END PUBLIC KEY-----";
 const config = platformSchema.parse({
-  gateway: { tls: { selfSigned: true }, allowedOrigins: ["https://app.example.com"], sessionTtlSeconds: 1800, maxFails: 2, failTimeoutSeconds: 20, dnsValidSeconds: 5 },
+  gateway: { tls: { selfSigned: true }, allowedOrigins: ["https://app.example.com"], maxFails: 2, failTimeoutSeconds: 20, dnsValidSeconds: 5 },
   services: {
     gmail: { replicas: 3, auth: { mode: "oauth", issuer: "https://auth.example.com", publicKeys: [PEM, PEM], scopes: ["mcp:tools"] } },
     graphiti: { replicas: 2 },
