@@ -94,34 +94,51 @@ for ((i = 0; i < \${#args[@]}; i++)); do [[ \${args[i]} == -a ]] && uri=\${args[
 host=\${uri#bolt://}; host=\${host%%:*}
 g="${s.graphs}/$host"
 [[ -d $g ]] || { echo "Connection refused" >&2; exit 1; }
+answer() {
+  local q=$1
+  case $q in
+    "RETURN '@@"*) echo "mcp_section"; printf '"%s"\\n' "$(sed -E "s/^RETURN '(@@[a-z]+)'.*/\\1/" <<<"$q")" ;;
+    *"OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r)"*) echo "nodes, count(r), maxNode, max"; echo "$(cat "$g/nodes"), $(cat "$g/rels"), $(cat "$g/maxnode"), $(cat "$g/maxrel")" ;;
+    *"RETURN 'label' AS k"*) echo "k, name, v"; sed 's/^/"label", /' "$g/labels"; sed 's/^/"type", /' "$g/types" ;;
+    "SHOW CONSTRAINTS"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/constraints" ;;
+    "SHOW INDEXES"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/indexes" ;;
+    *"'N' AS mcp_row"*) echo "mcp_row, ls, ps"; cat "$g/content" ;;
+    *"'R' AS mcp_row"*) echo "mcp_row, type(r), rp"; cat "$g/relcontent" ;;
+    *apoc.export.cypher.all*)
+      echo 'b64, nodes, relationships'
+      [[ -n \${FAKE_EXPORT_EMPTY:-} ]] && return 0
+      n=\${FAKE_EXPORT_NODES:-$(cat "$g/nodes")}
+      echo '"${b64[0]}", '"$n"', 0'
+      echo '"${b64[1]}", '"$n"', 1'
+      if [[ -n \${FAKE_GROW:-} ]]; then echo $(($(cat "$g/nodes") + 1)) >"$g/nodes"; echo '"N", ["Person"], [["name", "grown"]]' >>"$g/content"; fi ;;
+    "RETURN 1") printf '1\\n1\\n' ;;
+    "SHOW USERS") printf 'user, roles, passwordChangeRequired, suspended, home\\n"neo4j", NULL, FALSE, NULL, NULL\\n' ;;
+    *) echo "Unsupported administration command: $q" >&2; return 1 ;;
+  esac
+}
 q="\${*: -1}"
-if [[ $q == plain ]]; then
+if [[ $q == plain || $q == --fail-at-end ]]; then
+  input=$(cat)
+  if [[ $input == *mcp_section* || $input == "SHOW USERS;"* ]]; then
+    # A batch: one statement a line, each answered with its header; the first error ends it unless
+    # --fail-at-end.
+    echo "cypher-shell $* <<< $(tr '\\n' ' ' <<<"$input")" >>"${s.calls}"
+    rc=0
+    while IFS= read -r line; do
+      [[ -n $line ]] || continue
+      answer "\${line%;}" || { rc=1; [[ $q == --fail-at-end ]] || exit 1; }
+    done <<<"$input"
+    exit $rc
+  fi
   # Statements on stdin: the replay of an export into this server, which then holds the graph.
-  tee -a "${s.graphs}/replayed-check" >/dev/null
+  printf '%s\\n' "$input" >>"${s.graphs}/replayed-check"
   cp "${s.graphs}/neo4j"/{nodes,rels,labels,types,constraints,indexes,maxnode,maxrel,content,relcontent} "$g/"
   if [[ -n \${FAKE_REPLAY_LOSES:-} ]]; then
     echo 1 >"$g/nodes"; printf '"City", 1\\n' >"$g/labels"; grep -A1 City "$g/content" >"$g/c" || true; mv "$g/c" "$g/content"
   fi
   exit 0
 fi
-case $q in
-  *"OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r)"*) echo "nodes, count(r), maxNode, max"; echo "$(cat "$g/nodes"), $(cat "$g/rels"), $(cat "$g/maxnode"), $(cat "$g/maxrel")" ;;
-  *"RETURN 'label' AS k"*) echo "k, name, v"; sed 's/^/"label", /' "$g/labels"; sed 's/^/"type", /' "$g/types" ;;
-  "SHOW CONSTRAINTS"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/constraints" ;;
-  "SHOW INDEXES"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/indexes" ;;
-  *"'N' AS t"*) echo "t, ls, ps"; cat "$g/content" ;;
-  *"'R' AS t"*) echo "t, rp"; cat "$g/relcontent" ;;
-  *apoc.export.cypher.all*)
-    echo 'b64, nodes, relationships'
-    [[ -n \${FAKE_EXPORT_EMPTY:-} ]] && exit 0
-    n=\${FAKE_EXPORT_NODES:-$(cat "$g/nodes")}
-    echo '"${b64[0]}", '"$n"', 0'
-    echo '"${b64[1]}", '"$n"', 1'
-    if [[ -n \${FAKE_GROW:-} ]]; then echo $(($(cat "$g/nodes") + 1)) >"$g/nodes"; echo '"N", ["Person"], [["name", "grown"]]' >>"$g/content"; fi ;;
-  "RETURN 1") printf '1\\n1\\n' ;;
-  "SHOW USERS") printf 'user, roles, passwordChangeRequired, suspended, home\\n"neo4j", NULL, FALSE, NULL, NULL\\n' ;;
-  *) echo "Unsupported administration command: $q" >&2; exit 1 ;;
-esac
+answer "$q"
 `,
     { mode: 0o755 },
   );
@@ -133,6 +150,7 @@ echo "neo4j $* conf=$NEO4J_CONF" >>"${s.calls}"
 grep -q 'auth_enabled=false' "$NEO4J_CONF/neo4j.conf" || exit 1
 rm -rf "${s.graphs}/127.0.0.1"; mkdir -p "${s.graphs}/127.0.0.1"
 echo 0 >"${s.graphs}/127.0.0.1/nodes"
+echo "2026-11-02 10:00:00.000+0000 INFO  Started."
 trap 'rm -rf "${s.graphs}/127.0.0.1"; exit 0' TERM
 while :; do sleep 0.2; done
 `,
@@ -269,7 +287,9 @@ describe("a backup run (backup.sh run) into a real restic repository", { timeout
     expect(graph).toMatchObject({ nodes: 2, relationships: 1, labels: { City: 1, Person: 1 }, types: { LIVES_IN: 1 } });
     expect(graph.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(graph.constraints).toEqual(['"UNIQUENESS", "NODE", ["Person"], ["name"]']);
-    expect(dump(s, id, `${s.backups}/export/neo4j/system-users.txt`)).toContain('"neo4j"');
+    expect(dump(s, id, `${s.backups}/export/neo4j/system.txt`)).toContain('"neo4j"');
+    // Community has no roles: SHOW ROLES's refusal is kept, and the run went on.
+    expect(dump(s, id, `${s.backups}/export/neo4j/system.errors`)).toContain("Unsupported administration command: SHOW ROLES");
     expect(dump(s, id, `${s.volumes}/gmail-data/credentials.json`)).toBe('{"refresh_token":"r-123"}');
     expect(dump(s, id, `${s.volumes}/neo4j-data/dumps/neo4j.dump`)).toBe("offline neo4j dump");
     expect(dump(s, id, `${s.share}/platform-config.json`)).toContain('"stack":"test"');
@@ -286,7 +306,7 @@ describe("a backup run (backup.sh run) into a real restic repository", { timeout
     const { s } = shared();
     const calls = fs.readFileSync(s.calls, "utf8");
     expect(calls).toMatch(/-d neo4j --format plain CALL apoc\.export\.cypher\.all\(null, \{stream: true/);
-    expect(calls).toContain("-d system --format plain SHOW USERS");
+    expect(calls).toContain("-d system --format plain --fail-at-end <<< SHOW USERS; SHOW ROLES;");
     expect(calls).not.toContain("pw-Secret-123");
   });
 
