@@ -47,7 +47,11 @@ NEO4J_USERNAME=${NEO4J_USERNAME:-neo4j}
 NEO4J_PASSWORD_FILE=${NEO4J_PASSWORD_FILE:-}
 export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$BACKUP_DIR/restic}
 export RESTIC_PASSWORD_FILE=${RESTIC_PASSWORD_FILE:-}
+# The off-host repository: a path (an NFS mount), or a file holding its location (a REST server's URL
+# with its credentials: a secret, so a file) and optionally the CA certificate that server's TLS uses.
 OFFSITE_REPOSITORY=${BACKUP_OFFSITE_REPOSITORY:-}
+OFFSITE_REPOSITORY_FILE=${BACKUP_OFFSITE_REPOSITORY_FILE:-}
+OFFSITE_CACERT=${BACKUP_OFFSITE_CACERT:-}
 # The live Neo4j store is never copied as files (that copy would not be consistent): the online export
 # covers it, and only its dumps/ directory (written while Neo4j was stopped) is taken.
 NEO4J_DATA_VOLUME=${BACKUP_NEO4J_DATA_VOLUME:-neo4j-data}
@@ -272,20 +276,48 @@ restic_ready() {
   [[ -n $RESTIC_PASSWORD_FILE && -r $RESTIC_PASSWORD_FILE ]] || die "the repository password file RESTIC_PASSWORD_FILE ($RESTIC_PASSWORD_FILE) is not readable"
 }
 
-# A repository on the backups volume is created at the first run; an existing one must open with this
-# password (a foreign or damaged repository is never overwritten).
+# ensure_repository WHAT [RESTIC_OPTION…] [-- INIT_OPTION…]: the repository the options select opens
+# with backup's password, or is created when it does not exist yet. A foreign or damaged repository is
+# never overwritten, nor one that cannot be reached (a server down or refusing the credentials). WHAT
+# names it in messages: never a location with credentials in it.
 ensure_repository() {
-  local repo=$1
+  local what=$1
   shift
-  if restic -r "$repo" --no-cache cat config >/dev/null 2>"$BACKUP_DIR/.restic-err"; then return 0; fi
+  local -a repo=()
+  while (($#)) && [[ $1 != -- ]]; do
+    repo+=("$1")
+    shift
+  done
+  (($#)) && shift
+  if restic "${repo[@]}" --no-cache cat config >/dev/null 2>"$BACKUP_DIR/.restic-err"; then return 0; fi
+  local why
+  why=$(grep -v '^$' "$BACKUP_DIR/.restic-err" | head -n 1)
   if grep -qiE 'wrong password|no key found' "$BACKUP_DIR/.restic-err"; then
-    die "the repository $repo does not open with backup's password (a foreign repository, or the password changed): $(tail -n 1 "$BACKUP_DIR/.restic-err")"
+    die "the repository $what does not open with backup's password (a foreign repository, or the password changed): $why"
   fi
-  if [[ $repo == /* && -e $repo/config ]]; then
-    die "the repository $repo exists but cannot be read: $(tail -n 1 "$BACKUP_DIR/.restic-err")"
+  # Only a repository that is not there is created (restic: "no such file", a REST server's 404).
+  grep -qiE 'no such file or directory|does not exist' "$BACKUP_DIR/.restic-err" ||
+    die "the repository $what exists but cannot be read, or cannot be reached: $why"
+  log "creating the restic repository $what"
+  restic "${repo[@]}" --no-cache init "$@" >/dev/null || die "could not create the restic repository $what"
+}
+
+# The off-host repository's restic options, and its name for messages (a REST URL without credentials).
+offsite_options() {
+  if [[ -n $OFFSITE_REPOSITORY_FILE ]]; then
+    printf '%s\n' --repository-file "$OFFSITE_REPOSITORY_FILE"
+  else
+    printf '%s\n' -r "$OFFSITE_REPOSITORY"
   fi
-  log "creating the restic repository $repo"
-  restic -r "$repo" --no-cache init "$@" >/dev/null || die "could not create the restic repository $repo"
+  [[ -z $OFFSITE_CACERT ]] || printf '%s\n' --cacert "$OFFSITE_CACERT"
+}
+offsite_name() {
+  if [[ -n $OFFSITE_REPOSITORY_FILE ]]; then
+    [[ -r $OFFSITE_REPOSITORY_FILE ]] || { echo "(unreadable $OFFSITE_REPOSITORY_FILE)"; return 0; }
+    sed -E 's#^(rest:[a-z]+://)[^@/]*@#\1#' "$OFFSITE_REPOSITORY_FILE" | head -n 1
+  else
+    printf '%s\n' "$OFFSITE_REPOSITORY"
+  fi
 }
 
 paths_to_back_up() {
@@ -321,7 +353,7 @@ run_backup() {
   restic_ready
   command -v cypher-shell >/dev/null || die "cypher-shell is not in this image: backup.image must be built from the stack's Neo4j image"
   load_neo4j_password
-  ensure_repository "$RESTIC_REPOSITORY"
+  ensure_repository "$RESTIC_REPOSITORY" -r "$RESTIC_REPOSITORY"
   log "run ($label) into $RESTIC_REPOSITORY"
   rm -rf "$EXPORT_DIR"
   mkdir -p "$EXPORT_DIR"
@@ -350,12 +382,12 @@ run_backup() {
   rm -rf "$EXPORT_DIR"
 
   local offsite='{"enabled": false}'
-  if [[ -n $OFFSITE_REPOSITORY ]]; then
+  if [[ -n $OFFSITE_REPOSITORY || -n $OFFSITE_REPOSITORY_FILE ]]; then
     # In a subshell: a failure there (die included) is reported, and the local snapshot still counts.
     if (copy_offsite "$snapshot"); then
       offsite=$(jq -n --arg t "$(iso "$ts")" --arg s "$snapshot" '{enabled: true, ok: true, time: $t, snapshotId: $s}')
     else
-      log "off-host copy to $OFFSITE_REPOSITORY failed"
+      log "off-host copy to $(offsite_name) failed"
       offsite=$(jq -n --arg t "$(iso "$ts")" '{enabled: true, ok: false, time: $t, error: "restic copy or its check failed"}')
     fi
   fi
@@ -372,12 +404,20 @@ run_backup() {
 
 # The snapshot copied into the off-host repository (created with the same chunker parameters, so
 # that it deduplicates the same way), checked there, and retention applied there too.
+# Runs in a subshell of its own (the caller's): it unsets RESTIC_REPOSITORY, which restic refuses
+# together with --repository-file.
 copy_offsite() {
-  ensure_repository "$OFFSITE_REPOSITORY" --copy-chunker-params --from-repo "$RESTIC_REPOSITORY" --from-password-file "$RESTIC_PASSWORD_FILE" || return 1
-  restic -r "$OFFSITE_REPOSITORY" --no-cache copy --from-repo "$RESTIC_REPOSITORY" --from-password-file "$RESTIC_PASSWORD_FILE" "$1" >/dev/null || return 1
-  restic -r "$OFFSITE_REPOSITORY" --no-cache check >/dev/null || return 1
-  restic -r "$OFFSITE_REPOSITORY" --no-cache forget --host "mcp-$STACK" --keep-last 1 --keep-hourly "$KEEP_HOURLY" --keep-daily "$KEEP_DAILY" \
-    --keep-weekly "$KEEP_WEEKLY" --prune >/dev/null
+  local name from=$RESTIC_REPOSITORY
+  local -a off
+  mapfile -t off < <(offsite_options)
+  name=$(offsite_name)
+  unset RESTIC_REPOSITORY
+  ensure_repository "$name" "${off[@]}" -- --copy-chunker-params --from-repo "$from" --from-password-file "$RESTIC_PASSWORD_FILE" || return 1
+  restic "${off[@]}" --no-cache copy --from-repo "$from" --from-password-file "$RESTIC_PASSWORD_FILE" "$1" >/dev/null || return 1
+  restic "${off[@]}" --no-cache check >/dev/null || return 1
+  restic "${off[@]}" --no-cache forget --host "mcp-$STACK" --keep-last 1 --keep-hourly "$KEEP_HOURLY" --keep-daily "$KEEP_DAILY" \
+    --keep-weekly "$KEEP_WEEKLY" --prune >/dev/null || return 1
+  log "snapshot ${1:0:8} copied to $name and checked there"
 }
 
 # ---- the restore drill: the latest snapshot into a scratch Neo4j (a process in this container,
@@ -397,7 +437,7 @@ drill_cleanup() {
 run_drill() {
   restic_ready
   command -v neo4j >/dev/null || die "the neo4j server is not in this image: backup.image must be built from the stack's Neo4j image"
-  ensure_repository "$RESTIC_REPOSITORY"
+  ensure_repository "$RESTIC_REPOSITORY" -r "$RESTIC_REPOSITORY"
   local snapshot
   snapshot=$(restic --no-cache snapshots --json --host "mcp-$STACK" latest | jq -r '.[-1].id // empty')
   [[ -n $snapshot ]] || die "the repository holds no snapshot of stack $STACK yet"

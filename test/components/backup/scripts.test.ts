@@ -2,9 +2,10 @@
 // temporary directories standing in for the volumes. cypher-shell, neo4j and docker are small fakes on
 // PATH: cypher-shell answers from a described graph (and records what is replayed into it), docker runs
 // the helper containers' commands here with their paths mapped to the sandbox.
-import { spawn, spawnSync } from "child_process";
+import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -419,6 +420,94 @@ describe("a backup run (backup.sh run) into a real restic repository", { timeout
     expect(status(s), JSON.stringify(status(s))).toMatchObject({ snapshotId: id, offsite: { enabled: true, ok: true, snapshotId: id } });
     const id2 = runBackup(s, T0 + HOUR, { BACKUP_OFFSITE_REPOSITORY: path.join(s.calls, "not-a-directory") });
     expect(status(s)).toMatchObject({ snapshotId: id2, lastRun: { ok: true }, offsite: { enabled: true, ok: false } });
+  });
+});
+
+// The off-host repository on a real restic REST server: rclone serve restic (Debian's rclone) on
+// loopback, TLS with a certificate of its own, a user and password (htpasswd). The URL with the
+// credentials reaches backup.sh only as a file, as the container's secret does.
+describe("an off-host REST repository (rclone serve restic on loopback, TLS, a password)", { timeout: 300_000 }, () => {
+  const servers: ChildProcess[] = [];
+  afterAll(() => {
+    for (const p of servers) p.kill("SIGTERM");
+  });
+  const needServer = (ctx: Parameters<typeof skipOrFail>[0]) => {
+    needTools(ctx);
+    skipOrFail(ctx, ["rclone", "openssl"].every(has) ? undefined : "rclone and openssl are needed (apt-get install rclone openssl)");
+  };
+
+  // The server: its certificate, its htpasswd (apr1 hash), its data directory; resolves once it serves.
+  async function restServer(s: Sandbox, password: string): Promise<{ url: string; ca: string; data: string }> {
+    const dir = path.join(s.root, "rest-server");
+    const data = path.join(dir, "data");
+    fs.mkdirSync(data, { recursive: true });
+    const ca = path.join(dir, "cert.pem");
+    const key = path.join(dir, "key.pem");
+    const openssl = (args: string[], input?: string) => {
+      const r = spawnSync("openssl", args, { encoding: "utf8", input });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", ca, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    fs.writeFileSync(path.join(dir, "htpasswd"), `mcp:${openssl(["passwd", "-apr1", "-stdin"], `${password}\n`).trim()}\n`, { mode: 0o600 });
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const server = spawn("rclone", ["serve", "restic", "--addr", `127.0.0.1:${port}`, "--htpasswd", path.join(dir, "htpasswd"), "--cert", ca, "--key", key, data], {
+      env: { ...s.env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      let log = "";
+      server.stderr!.on("data", (b: Buffer) => {
+        log += b.toString();
+        if (log.includes("Serving restic REST API")) resolve();
+      });
+      server.on("exit", (code) => reject(new Error(`rclone serve restic exited ${code}: ${log}`)));
+    });
+    return { url: `https://127.0.0.1:${port}/mcp-test/`, ca, data };
+  }
+
+  it("copies each verified snapshot there; the credentials are never printed or recorded; a refused login is reported and the local snapshot still counts", async (ctx) => {
+    needServer(ctx);
+    const s = sandbox();
+    const password = "rest-Secret-789";
+    const server = await restServer(s, password);
+    const location = path.join(s.secrets, "offsite-repository");
+    fs.writeFileSync(location, `rest:${server.url.replace("https://", `https://mcp:${password}@`)}\n`, { mode: 0o400 });
+    const env = { BACKUP_OFFSITE_REPOSITORY_FILE: location, BACKUP_OFFSITE_CACERT: server.ca };
+    const r = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0), ...env });
+    expect(r.status, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    expect(r.stderr).toContain(`copied to rest:${server.url} and checked there`);
+    const remote = (extra: string[] = []) =>
+      spawnSync("restic", ["--no-cache", "--repository-file", location, "--cacert", server.ca, "snapshots", "--json", ...extra], { encoding: "utf8", env: { ...s.env } });
+    const copied = JSON.parse(remote().stdout) as Snapshot[];
+    expect(copied).toHaveLength(1);
+    expect(copied[0]!.paths).toEqual(snapshots(s)[0]!.paths);
+    // The server stores restic's encrypted files only: no file name or content of the backup in clear.
+    expect(spawnSync("grep", ["-rl", "r-123", server.data]).status).toBe(1);
+    expect(status(s)).toMatchObject({ snapshotId: id, offsite: { enabled: true, ok: true, snapshotId: id } });
+    expect(r.stdout + r.stderr + JSON.stringify(status(s))).not.toContain(password);
+
+    // A wrong password: the server refuses (401), the copy is reported failed, nothing is created there.
+    fs.chmodSync(location, 0o600);
+    fs.writeFileSync(location, `rest:${server.url.replace("https://", "https://mcp:wrong-Secret-000@")}\n`);
+    const refused = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0 + HOUR), ...env });
+    expect(refused.status, refused.stderr).toBe(0);
+    expect(refused.stderr).toMatch(/cannot be reached: .*401/);
+    expect(refused.stdout + refused.stderr + JSON.stringify(status(s))).not.toContain("wrong-Secret-000");
+    expect(status(s)).toMatchObject({ snapshotId: refused.stdout.trim(), lastRun: { ok: true }, offsite: { enabled: true, ok: false } });
+    // Without the server's CA the TLS handshake fails: nothing is sent in clear or to an unverified peer.
+    fs.writeFileSync(location, `rest:${server.url.replace("https://", `https://mcp:${password}@`)}\n`);
+    const untrusted = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0 + 2 * HOUR), BACKUP_OFFSITE_REPOSITORY_FILE: location });
+    expect(untrusted.stderr).toMatch(/x509|certificate/);
+    expect(status(s)).toMatchObject({ offsite: { enabled: true, ok: false } });
+    expect(JSON.parse(remote().stdout) as Snapshot[]).toHaveLength(1);
   });
 });
 
