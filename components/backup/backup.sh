@@ -58,8 +58,9 @@ NEO4J_DATA_VOLUME=${BACKUP_NEO4J_DATA_VOLUME:-neo4j-data}
 # Where the export is staged: the snapshot holds it under this path.
 EXPORT_DIR="$BACKUP_DIR/export"
 STATUS="$BACKUP_DIR/status.json"
-# Rows per query when the content hash is computed, so that cypher-shell never holds the whole graph.
-RECORD_CHUNK=${BACKUP_RECORD_CHUNK:-100000}
+# Rows per query when the content hash is computed, so that cypher-shell never holds the whole graph
+# (a relationship's row carries both ends' properties); the queries share one cypher-shell run.
+RECORD_CHUNK=${BACKUP_RECORD_CHUNK:-20000}
 # The scratch Neo4j of the restore drill: loopback only, its own port, small memory.
 DRILL_PORT=${BACKUP_DRILL_BOLT_PORT:-17687}
 DRILL_HEAP=${BACKUP_DRILL_HEAP:-512m}
@@ -481,7 +482,7 @@ EOF
   done
   log "drill: scratch Neo4j up in $((SECONDS + DRILL_START_SECONDS - deadline))s"
   local replay_start=$SECONDS
-  cypher-shell -a "$uri" -u neo4j -d neo4j --format plain <"$export/neo4j.cypher" >/dev/null ||
+  cypher_jvm cypher-shell -a "$uri" -u neo4j -d neo4j --format plain <"$export/neo4j.cypher" >/dev/null ||
     die "replaying the export of snapshot ${snapshot:0:8} into the scratch Neo4j failed"
   log "drill: export replayed in $((SECONDS - replay_start))s"
   local got want
