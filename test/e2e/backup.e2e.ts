@@ -144,7 +144,7 @@ UNWIND range(0, ${DOCUMENTS - 1}) AS i CALL { WITH i CREATE (:Document:Searchabl
 UNWIND range(0, ${KNOWS - 1}) AS j CALL { WITH j MATCH (a:Person {uid: j % ${PEOPLE}}), (b:Person {uid: (j * 7 + 13) % ${PEOPLE}}) CREATE (a)-[:KNOWS {since: j, weight: j % 10}]->(b) } IN TRANSACTIONS OF 10000 ROWS;
 `);
     figure(`backup: load the generated graph (${PEOPLE + DOCUMENTS} nodes, ${KNOWS} relationships)`, seconds(load), "s");
-    await writeGmail("head -c ${VOLUME_MB * 1_000_000} /dev/urandom > /v/blob.bin && echo '{\"refresh_token\":\"r-1\"}' > /v/token.json && chmod 600 /v/token.json && mkdir -p /v/sub && echo x > /v/sub/.hidden");
+    await writeGmail(`head -c ${VOLUME_MB * 1_000_000} /dev/urandom > /v/blob.bin && echo '{"refresh_token":"r-1"}' > /v/token.json && chmod 600 /v/token.json && mkdir -p /v/sub && echo x > /v/sub/.hidden`);
     baseline = await gmailVolume();
     expect(baseline).toContain("token.json 600 1000:1000");
 
@@ -239,6 +239,8 @@ mkdir -p /backups/export && mv /backups/craft/backups/export/neo4j /backups/expo
 jq '.nodes += 1 | .labels.Person += 1' /backups/export/neo4j/graph.json > /backups/export/g && mv /backups/export/g /backups/export/neo4j/graph.json
 restic --no-cache backup --host mcp-${NAME} --tag crafted /backups/export >/dev/null
 rm -rf /backups/craft /backups/export`);
+    const crafted = JSON.parse((await inBackup("restic --no-cache snapshots --json --tag crafted")).stdout) as { id: string }[];
+    expect(crafted).toHaveLength(1);
     const t0 = Date.now();
     const r = await restore(["drill"]);
     expect(r.status).not.toBe(0);
@@ -248,7 +250,9 @@ rm -rf /backups/craft /backups/export`);
     const failed = (await status()).lastRestoreDrill;
     expect(failed).toMatchObject({ ok: false, error: expect.stringMatching(why) as unknown });
     drilled = failed!.time;
-    await inBackup("restic --no-cache forget --tag crafted");
+    // Forgotten by its id (forget with a tag but no policy removes nothing): the latest is the real one again.
+    await inBackup(`restic --no-cache forget ${crafted[0]!.id}`);
+    expect(JSON.parse((await inBackup("restic --no-cache snapshots --json --tag crafted")).stdout)).toEqual([]);
   });
 
   it("finds a tampered pack with restic check, and refuses to restore from it before stopping anything", async (ctx) => {
