@@ -4,6 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { backupSection } from "./backup";
 import { engineSection } from "./engine";
 import { gatewaySection } from "./gateway";
 import { spread, summarize, type Summary } from "./stats";
@@ -105,14 +106,18 @@ export const SECTIONS: Record<string, () => Section | Promise<Section>> = {
   gateway: () => gatewaySection(RUNS),
   engine: engineSection,
 };
+// Sections run only when named (npm run bench -- backup): each takes tens of minutes on the real engine.
+export const ON_REQUEST: Record<string, () => Section | Promise<Section>> = {
+  backup: backupSection,
+};
 
 async function main() {
   const only = process.argv.slice(2);
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, runs: RUNS };
   const results: Record<string, unknown> = { date: new Date().toISOString(), machine };
   console.log(`Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${RUNS} runs per figure\n`);
-  for (const [name, section] of Object.entries(SECTIONS)) {
-    if (only.length && !only.includes(name)) continue;
+  for (const [name, section] of [...Object.entries(SECTIONS), ...Object.entries(ON_REQUEST)]) {
+    if (only.length ? !only.includes(name) : name in ON_REQUEST) continue;
     const s = await section();
     results[name] = s.data;
     console.log(`${renderTable(s)}\n`);
@@ -121,7 +126,7 @@ async function main() {
   const file = path.join(__dirname, "results.json");
   const previous = only.length && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
   const runs = { ...((previous.sectionRuns as Record<string, unknown> | undefined) ?? {}) };
-  for (const name of Object.keys(SECTIONS)) {
+  for (const name of [...Object.keys(SECTIONS), ...Object.keys(ON_REQUEST)]) {
     if (name in results) runs[name] = { date: results.date, machine };
     else if (name in previous && !(name in runs)) runs[name] = { date: previous.date, machine: previous.machine };
   }

@@ -47,20 +47,26 @@ NEO4J_USERNAME=${NEO4J_USERNAME:-neo4j}
 NEO4J_PASSWORD_FILE=${NEO4J_PASSWORD_FILE:-}
 export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$BACKUP_DIR/restic}
 export RESTIC_PASSWORD_FILE=${RESTIC_PASSWORD_FILE:-}
+# The off-host repository: a path (an NFS mount), or a file holding its location (a REST server's URL
+# with its credentials: a secret, so a file) and optionally the CA certificate that server's TLS uses.
 OFFSITE_REPOSITORY=${BACKUP_OFFSITE_REPOSITORY:-}
+OFFSITE_REPOSITORY_FILE=${BACKUP_OFFSITE_REPOSITORY_FILE:-}
+OFFSITE_CACERT=${BACKUP_OFFSITE_CACERT:-}
 # The live Neo4j store is never copied as files (that copy would not be consistent): the online export
 # covers it, and only its dumps/ directory (written while Neo4j was stopped) is taken.
 NEO4J_DATA_VOLUME=${BACKUP_NEO4J_DATA_VOLUME:-neo4j-data}
 # Where the export is staged: the snapshot holds it under this path.
 EXPORT_DIR="$BACKUP_DIR/export"
 STATUS="$BACKUP_DIR/status.json"
-# Rows per query when the content hash is computed, so that cypher-shell never holds the whole graph.
-RECORD_CHUNK=${BACKUP_RECORD_CHUNK:-100000}
+# Rows per query when the content hash is computed, so that cypher-shell never holds the whole graph
+# (a relationship's row carries both ends' properties); the queries share one cypher-shell run.
+RECORD_CHUNK=${BACKUP_RECORD_CHUNK:-20000}
 # The scratch Neo4j of the restore drill: loopback only, its own port, small memory.
 DRILL_PORT=${BACKUP_DRILL_BOLT_PORT:-17687}
 DRILL_HEAP=${BACKUP_DRILL_HEAP:-512m}
 DRILL_PAGECACHE=${BACKUP_DRILL_PAGECACHE:-128m}
 DRILL_START_SECONDS=${BACKUP_DRILL_START_SECONDS:-180}
+CYPHER_SHELL_JAVA_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 log() { printf '%s backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 die() {
@@ -134,14 +140,30 @@ load_neo4j_password() {
 
 # cypher URI DATABASE QUERY: rows in plain format, header line dropped.
 cypher() {
-  cypher-shell -a "$1" -u "$NEO4J_USERNAME" -d "$2" --format plain "$3" | tail -n +2
+  cypher_jvm cypher-shell -a "$1" -u "$NEO4J_USERNAME" -d "$2" --format plain "$3" | tail -n +2
+}
+
+# cypher_batch URI DATABASE FILE [OPTION…]: every statement of FILE (one per line) in one cypher-shell
+# run, each statement's header line and rows in order. Each cypher-shell run is a JVM start (seconds on a
+# busy machine): the record's queries go in one run, not one run each.
+cypher_batch() {
+  local uri=$1 db=$2 file=$3
+  shift 3
+  cypher_jvm cypher-shell -a "$uri" -u "$NEO4J_USERNAME" -d "$db" --format plain "$@" <"$file"
+}
+
+# A client JVM that starts fast: C1 only (no C2 compiler threads competing for a busy CPU) and the
+# serial collector; it runs for seconds, not hours. BACKUP_CYPHER_SHELL_JAVA_OPTIONS overrides.
+cypher_jvm() {
+  JAVA_TOOL_OPTIONS="${BACKUP_CYPHER_SHELL_JAVA_OPTIONS-$CYPHER_SHELL_JAVA_OPTIONS}" "$@" 2> >(grep -v '^Picked up JAVA_TOOL_OPTIONS' >&2)
 }
 
 # record URI: the graph's record as JSON on stdout. Counts per label and type, constraints and
 # indexes (without their names, which an import may choose differently), and a sha256 over every node
 # (sorted labels, sorted properties) and every relationship (type, properties, both ends' content),
-# sorted: the same graph gives the same hash whatever its internal ids. Few cypher-shell runs (a JVM
-# each, and one statement each: it prints only the last statement's rows).
+# sorted: the same graph gives the same hash whatever its internal ids. Two cypher-shell runs: the
+# counts (which size the chunks), then every other query in one batch whose sections a marker row
+# ("@@name") starts.
 record() {
   local uri=$1 work counts nodes rels max_node max_rel lo
   work=$(mktemp -d)
@@ -150,29 +172,43 @@ record() {
   IFS=', ' read -r nodes rels max_node max_rel <<<"$counts"
   [[ $nodes =~ ^[0-9]+$ && $rels =~ ^[0-9]+$ && $max_node =~ ^-?[0-9]+$ && $max_rel =~ ^-?[0-9]+$ ]] ||
     die "could not count the graph at $uri (got '$counts')"
-  cypher "$uri" neo4j "MATCH (n) UNWIND labels(n) AS l RETURN 'label' AS k, l AS name, count(*) AS v UNION ALL MATCH ()-[r]->() RETURN 'type' AS k, type(r) AS name, count(*) AS v" >"$work/names" ||
-    die "could not read the graph's labels and types at $uri"
-  tagged "$work/names" label | LC_ALL=C sort >"$work/labels"
-  tagged "$work/names" type | LC_ALL=C sort >"$work/types"
-  cypher "$uri" neo4j "SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties RETURN type, entityType, labelsOrTypes, properties" | LC_ALL=C sort >"$work/constraints"
-  cypher "$uri" neo4j "SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, owningConstraint WHERE type <> 'LOOKUP' AND owningConstraint IS NULL RETURN type, entityType, labelsOrTypes, properties" | LC_ALL=C sort >"$work/indexes"
   # The content lines, a chunk of internal ids per query (cypher-shell holds a whole result).
   local chunk=$RECORD_CHUNK
   ((chunk > 0)) || die "BACKUP_RECORD_CHUNK must be a positive number"
   local node_line='CALL { WITH n UNWIND labels(n) AS l WITH l ORDER BY l RETURN collect(l) AS ls } CALL { WITH n UNWIND keys(n) AS k WITH n, k ORDER BY k RETURN collect([k, n[k]]) AS ps }'
   local rel_line='CALL { WITH a UNWIND labels(a) AS l WITH l ORDER BY l RETURN collect(l) AS al } CALL { WITH a UNWIND keys(a) AS k WITH a, k ORDER BY k RETURN collect([k, a[k]]) AS ap } CALL { WITH b UNWIND labels(b) AS l WITH l ORDER BY l RETURN collect(l) AS bl } CALL { WITH b UNWIND keys(b) AS k WITH b, k ORDER BY k RETURN collect([k, b[k]]) AS bp } CALL { WITH r UNWIND keys(r) AS k WITH r, k ORDER BY k RETURN collect([k, r[k]]) AS rp }'
-  : >"$work/content"
-  for ((lo = 0; lo <= max_node; lo += chunk)); do
-    cypher "$uri" neo4j "MATCH (n) WHERE id(n) >= $lo AND id(n) < $((lo + chunk)) $node_line RETURN 'N' AS t, ls, ps" >>"$work/content" ||
-      die "could not read the graph's nodes at $uri"
+  {
+    echo "RETURN '@@names' AS mcp_section;"
+    echo "MATCH (n) UNWIND labels(n) AS l RETURN 'label' AS k, l AS name, count(*) AS v UNION ALL MATCH ()-[r]->() RETURN 'type' AS k, type(r) AS name, count(*) AS v;"
+    echo "RETURN '@@constraints' AS mcp_section;"
+    echo "SHOW CONSTRAINTS YIELD type, entityType, labelsOrTypes, properties RETURN type, entityType, labelsOrTypes, properties;"
+    echo "RETURN '@@indexes' AS mcp_section;"
+    echo "SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, owningConstraint WHERE type <> 'LOOKUP' AND owningConstraint IS NULL RETURN type, entityType, labelsOrTypes, properties;"
+    echo "RETURN '@@content' AS mcp_section;"
+    for ((lo = 0; lo <= max_node; lo += chunk)); do
+      echo "MATCH (n) WHERE id(n) >= $lo AND id(n) < $((lo + chunk)) $node_line RETURN 'N' AS mcp_row, ls, ps;"
+    done
+    for ((lo = 0; lo <= max_rel; lo += chunk)); do
+      echo "MATCH (a)-[r]->(b) WHERE id(r) >= $lo AND id(r) < $((lo + chunk)) WITH a, r, b $rel_line RETURN 'R' AS mcp_row, type(r), rp, al, ap, bl, bp;"
+    done
+  } >"$work/queries"
+  cypher_batch "$uri" neo4j "$work/queries" >"$work/out" || die "could not read the graph's labels, schema and content at $uri"
+  # Sections by their marker rows; the marker statements' headers dropped.
+  awk -v dir="$work" '/^"@@[a-z]+"$/ { section = dir "/s-" substr($0, 4, length($0) - 4); printf "" >section; next }
+    /^mcp_section$/ { next } section != "" { print >section }' "$work/out"
+  local s
+  for s in names constraints indexes content; do
+    [[ -f $work/s-$s ]] || die "the record's batch at $uri ended before its $s section"
   done
-  for ((lo = 0; lo <= max_rel; lo += chunk)); do
-    cypher "$uri" neo4j "MATCH (a)-[r]->(b) WHERE id(r) >= $lo AND id(r) < $((lo + chunk)) WITH a, r, b $rel_line RETURN 'R' AS t, type(r), rp, al, ap, bl, bp" >>"$work/content" ||
-      die "could not read the graph's relationships at $uri"
-  done
-  # A string with a newline spans lines in plain format: continuation lines join their row again.
-  awk '/^"[NR]", /{ if (row != "") print row; row = $0; next } { row = row "\\n" $0 } END { if (row != "") print row }' "$work/content" >"$work/rows"
-  mv "$work/rows" "$work/content"
+  tagged "$work/s-names" label | LC_ALL=C sort >"$work/labels"
+  tagged "$work/s-names" type | LC_ALL=C sort >"$work/types"
+  # Rows start with a quoted string (their type); the header does not.
+  { grep '^"' "$work/s-constraints" || true; } | LC_ALL=C sort >"$work/constraints"
+  { grep '^"' "$work/s-indexes" || true; } | LC_ALL=C sort >"$work/indexes"
+  # Each chunk's header line dropped; a string with a newline spans lines in plain format: continuation
+  # lines join their row again.
+  awk '/^mcp_row, /{ next } /^"[NR]", /{ if (row != "") print row; row = $0; next } { row = row "\\n" $0 } END { if (row != "") print row }' \
+    "$work/s-content" >"$work/content"
   local lines hash
   lines=$(wc -l <"$work/content")
   ((lines == nodes + rels)) || die "the content of the graph at $uri came back with $lines rows for $nodes nodes and $rels relationships"
@@ -195,8 +231,10 @@ export_neo4j() {
   local out=$1 before after
   mkdir -p "$out"
   before=$(record "$NEO4J_URI")
-  # APOC streams the statements back (no file export, so apoc.export.file.enabled stays off). Each
-  # batch is base64-encoded in Cypher so that no quoting rule of cypher-shell's output can alter it;
+  # APOC streams the statements back (no file export, so apoc.export.file.enabled stays off), 100 rows a
+  # statement: a replay plans every statement afresh (its literal list differs), and planning grows faster
+  # than the rows (measured in a drill at load 10-20: about 1 s a statement of 100 rows, 26 s for 1,000).
+  # Each batch is base64-encoded in Cypher so that no quoting rule of cypher-shell's output can alter it;
   # each row also carries APOC's running count of the nodes and relationships it exported.
   cypher "$NEO4J_URI" neo4j "CALL apoc.export.cypher.all(null, {stream: true, format: 'cypher-shell', useOptimizations: {type: 'UNWIND_BATCH', unwindBatchSize: 100}}) YIELD cypherStatements, nodes, relationships RETURN apoc.text.base64Encode(cypherStatements), nodes, relationships" \
     >"$out/export.rows" || die "the Neo4j export failed (is Neo4j up and APOC enabled?)"
@@ -224,10 +262,14 @@ export_neo4j() {
   log "exported $want_nodes nodes and $want_rels relationships ($rows rows, $(du -h "$out/neo4j.cypher" | cut -f1))"
   # Users and roles. SHOW USERS works on Community; roles and privileges are Enterprise features, so
   # their absence is recorded rather than failing the run. Password hashes are only in the offline dump.
-  cypher "$NEO4J_URI" system "SHOW USERS" >"$out/system-users.txt" || die "SHOW USERS on the system database failed"
-  cypher "$NEO4J_URI" system "SHOW ROLES" >"$out/system-roles.txt" 2>&1 || echo "(not available on this edition)" >"$out/system-roles.txt"
-  cypher "$NEO4J_URI" system "SHOW PRIVILEGES AS COMMANDS" >"$out/system-privileges.cypher" 2>&1 ||
-    echo "// (not available on this edition)" >"$out/system-privileges.cypher"
+  # One cypher-shell run for the three, to the end even when one fails (--fail-at-end).
+  printf '%s\n' "SHOW USERS;" "SHOW ROLES;" "SHOW PRIVILEGES AS COMMANDS;" >"$out/system.queries"
+  cypher_batch "$NEO4J_URI" system "$out/system.queries" --fail-at-end >"$out/system.txt" 2>"$out/system.errors" || true
+  rm -f "$out/system.queries"
+  grep -q '^user, ' "$out/system.txt" ||
+    die "SHOW USERS on the system database failed: $(grep -v '^$' "$out/system.errors" | tail -n 1)"
+  # What this edition does not offer (roles and privileges on Community) is kept as its error.
+  [[ -s $out/system.errors ]] || rm -f "$out/system.errors"
 }
 
 # ---- restic ----
@@ -237,20 +279,48 @@ restic_ready() {
   [[ -n $RESTIC_PASSWORD_FILE && -r $RESTIC_PASSWORD_FILE ]] || die "the repository password file RESTIC_PASSWORD_FILE ($RESTIC_PASSWORD_FILE) is not readable"
 }
 
-# A repository on the backups volume is created at the first run; an existing one must open with this
-# password (a foreign or damaged repository is never overwritten).
+# ensure_repository WHAT [RESTIC_OPTION…] [-- INIT_OPTION…]: the repository the options select opens
+# with backup's password, or is created when it does not exist yet. A foreign or damaged repository is
+# never overwritten, nor one that cannot be reached (a server down or refusing the credentials). WHAT
+# names it in messages: never a location with credentials in it.
 ensure_repository() {
-  local repo=$1
+  local what=$1
   shift
-  if restic -r "$repo" --no-cache cat config >/dev/null 2>"$BACKUP_DIR/.restic-err"; then return 0; fi
+  local -a repo=()
+  while (($#)) && [[ $1 != -- ]]; do
+    repo+=("$1")
+    shift
+  done
+  (($#)) && shift
+  if restic "${repo[@]}" --no-cache cat config >/dev/null 2>"$BACKUP_DIR/.restic-err"; then return 0; fi
+  local why
+  why=$(grep -v '^$' "$BACKUP_DIR/.restic-err" | head -n 1)
   if grep -qiE 'wrong password|no key found' "$BACKUP_DIR/.restic-err"; then
-    die "the repository $repo does not open with backup's password (a foreign repository, or the password changed): $(tail -n 1 "$BACKUP_DIR/.restic-err")"
+    die "the repository $what does not open with backup's password (a foreign repository, or the password changed): $why"
   fi
-  if [[ $repo == /* && -e $repo/config ]]; then
-    die "the repository $repo exists but cannot be read: $(tail -n 1 "$BACKUP_DIR/.restic-err")"
+  # Only a repository that is not there is created (restic: "no such file", a REST server's 404).
+  grep -qiE 'no such file or directory|does not exist' "$BACKUP_DIR/.restic-err" ||
+    die "the repository $what exists but cannot be read, or cannot be reached: $why"
+  log "creating the restic repository $what"
+  restic "${repo[@]}" --no-cache init "$@" >/dev/null || die "could not create the restic repository $what"
+}
+
+# The off-host repository's restic options, and its name for messages (a REST URL without credentials).
+offsite_options() {
+  if [[ -n $OFFSITE_REPOSITORY_FILE ]]; then
+    printf '%s\n' --repository-file "$OFFSITE_REPOSITORY_FILE"
+  else
+    printf '%s\n' -r "$OFFSITE_REPOSITORY"
   fi
-  log "creating the restic repository $repo"
-  restic -r "$repo" --no-cache init "$@" >/dev/null || die "could not create the restic repository $repo"
+  [[ -z $OFFSITE_CACERT ]] || printf '%s\n' --cacert "$OFFSITE_CACERT"
+}
+offsite_name() {
+  if [[ -n $OFFSITE_REPOSITORY_FILE ]]; then
+    [[ -r $OFFSITE_REPOSITORY_FILE ]] || { echo "(unreadable $OFFSITE_REPOSITORY_FILE)"; return 0; }
+    sed -E 's#^(rest:[a-z]+://)[^@/]*@#\1#' "$OFFSITE_REPOSITORY_FILE" | head -n 1
+  else
+    printf '%s\n' "$OFFSITE_REPOSITORY"
+  fi
 }
 
 paths_to_back_up() {
@@ -286,35 +356,41 @@ run_backup() {
   restic_ready
   command -v cypher-shell >/dev/null || die "cypher-shell is not in this image: backup.image must be built from the stack's Neo4j image"
   load_neo4j_password
-  ensure_repository "$RESTIC_REPOSITORY"
+  ensure_repository "$RESTIC_REPOSITORY" -r "$RESTIC_REPOSITORY"
   log "run ($label) into $RESTIC_REPOSITORY"
   rm -rf "$EXPORT_DIR"
   mkdir -p "$EXPORT_DIR"
+  local phase=$SECONDS
   export_neo4j "$EXPORT_DIR/neo4j"
+  log "Neo4j recorded and exported in $((SECONDS - phase))s"
   jq -n --arg stack "$STACK" --arg time "$(iso "$ts")" --arg schedule "$label" --slurpfile graph "$EXPORT_DIR/neo4j/graph.json" \
     '{stack: $stack, time: $time, schedule: $schedule, neo4j: $graph[0]}' >"$EXPORT_DIR/backup.json"
 
   local -a paths
   mapfile -t paths < <(paths_to_back_up)
+  phase=$SECONDS
   summary=$(restic --no-cache backup --json --host "mcp-$STACK" --tag "stack=$STACK" --tag "schedule=${label// /+}" \
     --time "$(date -u -d "@$ts" '+%Y-%m-%d %H:%M:%S')" "${paths[@]}" | jq -c 'select(.message_type == "summary")') ||
     die "restic backup failed"
   snapshot=$(jq -r .snapshot_id <<<"$summary")
   [[ -n $snapshot && $snapshot != null ]] || die "restic backup printed no snapshot id"
+  log "snapshot ${snapshot:0:8} taken in $((SECONDS - phase))s"
   # Verified before it counts: the repository's structure, and a subset of its packs read back.
+  phase=$SECONDS
   restic --no-cache check --read-data-subset="$CHECK_SUBSET" >"$BACKUP_DIR/.check.log" 2>&1 ||
     die "restic check failed after snapshot ${snapshot:0:8}: $(grep -v '^$' "$BACKUP_DIR/.check.log" | tail -n 1)"
   restic --no-cache forget --host "mcp-$STACK" --keep-last 1 --keep-hourly "$KEEP_HOURLY" --keep-daily "$KEEP_DAILY" \
     --keep-weekly "$KEEP_WEEKLY" --prune >/dev/null || die "restic forget --prune failed"
+  log "checked (read-data subset $CHECK_SUBSET) and retention applied in $((SECONDS - phase))s"
   rm -rf "$EXPORT_DIR"
 
   local offsite='{"enabled": false}'
-  if [[ -n $OFFSITE_REPOSITORY ]]; then
+  if [[ -n $OFFSITE_REPOSITORY || -n $OFFSITE_REPOSITORY_FILE ]]; then
     # In a subshell: a failure there (die included) is reported, and the local snapshot still counts.
     if (copy_offsite "$snapshot"); then
       offsite=$(jq -n --arg t "$(iso "$ts")" --arg s "$snapshot" '{enabled: true, ok: true, time: $t, snapshotId: $s}')
     else
-      log "off-host copy to $OFFSITE_REPOSITORY failed"
+      log "off-host copy to $(offsite_name) failed"
       offsite=$(jq -n --arg t "$(iso "$ts")" '{enabled: true, ok: false, time: $t, error: "restic copy or its check failed"}')
     fi
   fi
@@ -331,12 +407,20 @@ run_backup() {
 
 # The snapshot copied into the off-host repository (created with the same chunker parameters, so
 # that it deduplicates the same way), checked there, and retention applied there too.
+# Runs in a subshell of its own (the caller's): it unsets RESTIC_REPOSITORY, which restic refuses
+# together with --repository-file.
 copy_offsite() {
-  ensure_repository "$OFFSITE_REPOSITORY" --copy-chunker-params --from-repo "$RESTIC_REPOSITORY" --from-password-file "$RESTIC_PASSWORD_FILE" || return 1
-  restic -r "$OFFSITE_REPOSITORY" --no-cache copy --from-repo "$RESTIC_REPOSITORY" --from-password-file "$RESTIC_PASSWORD_FILE" "$1" >/dev/null || return 1
-  restic -r "$OFFSITE_REPOSITORY" --no-cache check >/dev/null || return 1
-  restic -r "$OFFSITE_REPOSITORY" --no-cache forget --host "mcp-$STACK" --keep-last 1 --keep-hourly "$KEEP_HOURLY" --keep-daily "$KEEP_DAILY" \
-    --keep-weekly "$KEEP_WEEKLY" --prune >/dev/null
+  local name from=$RESTIC_REPOSITORY
+  local -a off
+  mapfile -t off < <(offsite_options)
+  name=$(offsite_name)
+  unset RESTIC_REPOSITORY
+  ensure_repository "$name" "${off[@]}" -- --copy-chunker-params --from-repo "$from" --from-password-file "$RESTIC_PASSWORD_FILE" || return 1
+  restic "${off[@]}" --no-cache copy --from-repo "$from" --from-password-file "$RESTIC_PASSWORD_FILE" "$1" >/dev/null || return 1
+  restic "${off[@]}" --no-cache check >/dev/null || return 1
+  restic "${off[@]}" --no-cache forget --host "mcp-$STACK" --keep-last 1 --keep-hourly "$KEEP_HOURLY" --keep-daily "$KEEP_DAILY" \
+    --keep-weekly "$KEEP_WEEKLY" --prune >/dev/null || return 1
+  log "snapshot ${1:0:8} copied to $name and checked there"
 }
 
 # ---- the restore drill: the latest snapshot into a scratch Neo4j (a process in this container,
@@ -356,7 +440,7 @@ drill_cleanup() {
 run_drill() {
   restic_ready
   command -v neo4j >/dev/null || die "the neo4j server is not in this image: backup.image must be built from the stack's Neo4j image"
-  ensure_repository "$RESTIC_REPOSITORY"
+  ensure_repository "$RESTIC_REPOSITORY" -r "$RESTIC_REPOSITORY"
   local snapshot
   snapshot=$(restic --no-cache snapshots --json --host "mcp-$STACK" latest | jq -r '.[-1].id // empty')
   [[ -n $snapshot ]] || die "the repository holds no snapshot of stack $STACK yet"
@@ -388,21 +472,27 @@ server.memory.pagecache.size=$DRILL_PAGECACHE
 dbms.usage_report.enabled=false
 EOF
   # The container's /tmp is noexec: Neo4j's native libraries (JNA) are unpacked on the backups volume.
-  JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=$DRILL_DIR/tmp -Djna.tmpdir=$DRILL_DIR/tmp" NEO4J_CONF="$DRILL_DIR/conf" \
+  # It lives for minutes, under the container's CPU limit: the C1 compiler only (as cypher-shell), which
+  # starts the JVM about twice as fast.
+  JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=$DRILL_DIR/tmp -Djna.tmpdir=$DRILL_DIR/tmp $CYPHER_SHELL_JAVA_OPTIONS" NEO4J_CONF="$DRILL_DIR/conf" \
     neo4j console >"$DRILL_DIR/logs/console.log" 2>&1 &
   DRILL_PID=$!
   local uri="bolt://127.0.0.1:$DRILL_PORT" deadline=$((SECONDS + DRILL_START_SECONDS))
-  until cypher-shell -a "$uri" -u neo4j --format plain "RETURN 1" >/dev/null 2>&1; do
+  # Its log says "Started." when it serves (a grep a second); only then a cypher-shell (a JVM) to confirm.
+  until grep -qs 'Started\.' "$DRILL_DIR/logs/console.log" && cypher_jvm cypher-shell -a "$uri" -u neo4j --format plain "RETURN 1" >/dev/null 2>&1; do
     kill -0 "$DRILL_PID" 2>/dev/null || die "the scratch Neo4j exited: $(tail -n 3 "$DRILL_DIR/logs/console.log" | tr '\n' ' ')"
     ((SECONDS < deadline)) || die "the scratch Neo4j did not answer in ${DRILL_START_SECONDS}s"
-    sleep 2
+    sleep 1
   done
+  log "drill: scratch Neo4j up in $((SECONDS + DRILL_START_SECONDS - deadline))s"
   local replay_start=$SECONDS
-  cypher-shell -a "$uri" -u neo4j -d neo4j --format plain <"$export/neo4j.cypher" >/dev/null ||
+  cypher_jvm cypher-shell -a "$uri" -u neo4j -d neo4j --format plain <"$export/neo4j.cypher" >/dev/null ||
     die "replaying the export of snapshot ${snapshot:0:8} into the scratch Neo4j failed"
   log "drill: export replayed in $((SECONDS - replay_start))s"
   local got want
+  local compare_start=$SECONDS
   got=$(record "$uri")
+  log "drill: restored graph recorded in $((SECONDS - compare_start))s"
   want=$(jq -S . "$export/graph.json")
   got=$(jq -S . <<<"$got")
   if [[ $got != "$want" ]]; then

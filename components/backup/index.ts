@@ -12,7 +12,7 @@ import { serviceImage } from "../container/image";
 import type { VolumeDriver } from "../container/spec";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
-import { backupSpec, renderPlatformConfig, type BackupConfig, type BackupScripts } from "./spec";
+import { backupSpec, offsiteRestLocation, renderPlatformConfig, type BackupConfig, type BackupScripts } from "./spec";
 
 export interface BackupCronArgs {
   config: BackupConfig;
@@ -82,6 +82,24 @@ export class BackupCron extends pulumi.ComponentResource {
     this.password = c.passwordKey
       ? pulumi.secret(args.secrets[c.passwordKey]!)
       : pulumi.secret(new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result);
+    // The off-host REST repository: its location carries the password (a secret), and the container gets
+    // a network of its own with a route out, since the backend network has none.
+    const rest = c.offsite?.rest;
+    let offsiteRest: { location: pulumi.Output<string>; network: pulumi.Input<string> } | undefined;
+    if (rest) {
+      const restPassword = args.secrets[rest.passwordKey];
+      if (!restPassword) throw new Error(`secret ${rest.passwordKey} was not loaded (the config loader should have reported it)`);
+      const egress = new docker.Network(
+        `${name}-egress`,
+        {
+          name: `${args.volumePrefix}-backup-egress`,
+          driver: args.platform.mode === "swarm" ? "overlay" : "bridge",
+          labels: Object.entries({ ...stackLabel, "dev.mcp-platform.role": "backup-egress" }).map(([label, value]) => ({ label, value })),
+        },
+        { parent: this },
+      );
+      offsiteRest = { location: pulumi.secret(restPassword.apply((pw) => offsiteRestLocation(rest, pw))), network: egress.name };
+    }
     const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, args.platform, { parent: this }) : backupImage(name, args, this);
     const spec = backupSpec(c, {
       image,
@@ -91,6 +109,7 @@ export class BackupCron extends pulumi.ComponentResource {
       backupVolume: this.backupVolume,
       offsiteVolume: this.offsiteVolume,
       offsiteDriver,
+      offsiteRest,
       neo4jPassword: args.neo4jPassword,
       resticPassword: this.password,
       platformConfig: renderPlatformConfig(args.platformConfig, args.stack),

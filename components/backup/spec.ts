@@ -21,6 +21,10 @@ export const OFFSITE_REPOSITORY = `${OFFSITE_DIR}/restic`;
 export const SECRETS_DIR = "/run/backup-secrets";
 export const RESTIC_PASSWORD_FILE = `${SECRETS_DIR}/restic-password`;
 export const NEO4J_PASSWORD_FILE = `${SECRETS_DIR}/neo4j-password`;
+// The off-host REST repository: its location with the user and password in it (restic
+// --repository-file: a secret file, never the environment), and the CA of the server's certificate.
+export const OFFSITE_REPOSITORY_FILE = `${SECRETS_DIR}/offsite-repository`;
+export const OFFSITE_CACERT = `${SHARE_DIR}/offsite-ca.pem`;
 // The status file the health monitor reads: the time of the last verified backup, against the RPO.
 export const STATUS_FILE = `${BACKUP_DIR}/status.json`;
 
@@ -38,6 +42,9 @@ export interface BackupInputs {
   backupVolume: pulumi.Input<string>;
   offsiteVolume?: pulumi.Input<string>;
   offsiteDriver?: VolumeDriver;
+  // The off-host REST repository: its location with credentials (a secret), and the network that gives
+  // the container its way out (the backend network has none).
+  offsiteRest?: { location: pulumi.Output<string>; network: pulumi.Input<string> };
   neo4jPassword: pulumi.Output<string>;
   resticPassword: pulumi.Output<string>;
   // The deployment's own settings, rendered without secrets (renderPlatformConfig).
@@ -67,6 +74,8 @@ export function backupEnv(c: BackupConfig, stack: string, offsite: boolean): Rec
     BACKUP_VOLUMES_DIR: VOLUMES_DIR,
     BACKUP_SHARE_DIR: SHARE_DIR,
     ...(offsite ? { BACKUP_OFFSITE_REPOSITORY: OFFSITE_REPOSITORY } : {}),
+    ...(c.offsite?.rest ? { BACKUP_OFFSITE_REPOSITORY_FILE: OFFSITE_REPOSITORY_FILE } : {}),
+    ...(c.offsite?.rest?.caCertificate ? { BACKUP_OFFSITE_CACERT: OFFSITE_CACERT } : {}),
     NEO4J_URI,
     NEO4J_USERNAME: NEO4J_USER,
     // cypher-shell (a JVM) wants a writable home; the root filesystem is read-only.
@@ -91,6 +100,15 @@ export function backupVolumeMounts(inputs: Pick<BackupInputs, "volumes" | "backu
   return mounts;
 }
 
+// restic's location of the off-host REST repository: the URL with the user and password in it
+// (percent-encoded by URL), prefixed rest:.
+export function offsiteRestLocation(rest: NonNullable<NonNullable<BackupConfig["offsite"]>["rest"]>, password: string): string {
+  const url = new URL(rest.url);
+  url.username = rest.username;
+  url.password = password;
+  return `rest:${url.toString()}`;
+}
+
 export function backupSpec(c: BackupConfig, inputs: BackupInputs): WorkloadSpec {
   return {
     service: BACKUP_ALIAS,
@@ -111,13 +129,19 @@ export function backupSpec(c: BackupConfig, inputs: BackupInputs): WorkloadSpec 
       { path: `${SHARE_DIR}/backup.sh`, content: inputs.scripts.backup, secret: false },
       { path: `${SHARE_DIR}/restore.sh`, content: inputs.scripts.restore, secret: false },
       { path: `${SHARE_DIR}/platform-config.json`, content: inputs.platformConfig, secret: false },
+      ...(inputs.offsiteRest ? [{ path: OFFSITE_REPOSITORY_FILE, content: inputs.offsiteRest.location, secret: true }] : []),
+      ...(c.offsite?.rest?.caCertificate ? [{ path: OFFSITE_CACERT, content: c.offsite.rest.caCertificate, secret: false }] : []),
     ],
     volumes: backupVolumeMounts(inputs),
     readOnlyRootFilesystem: true,
     tmpfs: ["/tmp"],
     capAdd: [],
-    // The backend network only: it reaches neo4j:7687 and nothing else.
-    networks: [{ network: "backend", networkName: inputs.backendNetwork, aliases: [BACKUP_ALIAS] }],
+    // The backend network: it reaches neo4j:7687. With an off-host REST repository, also a network of its
+    // own with a route out (no other container is on it).
+    networks: [
+      { network: "backend", networkName: inputs.backendNetwork, aliases: [BACKUP_ALIAS] },
+      ...(inputs.offsiteRest ? [{ network: "backup-egress", networkName: inputs.offsiteRest.network, aliases: [] }] : []),
+    ],
     ports: [],
     // The scheduler ticks every minute (or a backup is running); staleness against the RPO is the
     // health monitor's alert, from the status file.

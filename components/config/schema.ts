@@ -341,6 +341,23 @@ export const alertsSchema = z.strictObject({
   cpuUsage: ratio().default(0.8),
 });
 
+// Why the off-host REST repository's URL cannot be used, or undefined when it can: https (the copy
+// leaves the host), and no credentials in it (they are a secret: username and passwordKey).
+export function restUrlProblem(u: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return `must be the REST server's https:// URL, e.g. https://backup.example.net:8000/mcp-prod/ (got "${u}")`;
+  }
+  if (url.protocol !== "https:")
+    return `must be an https:// URL (got ${url.protocol}//…): the copy and the server's password leave the host, so TLS is required`;
+  if (url.username || url.password)
+    return "must not carry credentials: set backup.offsite.rest.username, and the password as a secret config key named by backup.offsite.rest.passwordKey";
+  if (url.search || url.hash) return "must be the repository's URL without a query or fragment";
+  return undefined;
+}
+
 // Backups (components/backup): each run a verified restic snapshot, Neo4j's online export included.
 export const backupScheduleSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: "must be a short lowercase name such as hourly" }),
@@ -380,15 +397,38 @@ export const backupSchema = z.strictObject({
     .default({ enabled: true, cron: "30 3 * * 0" }),
   // The share of the repository's pack files read back by restic check after each run.
   checkReadDataSubset: z.string().regex(/^([1-9][0-9]?(\.[0-9]+)?%|100%)$/, { error: "must be a percentage such as 10%" }).default("10%"),
-  // Off-host copy: a second restic repository (restic copy) on an NFS export, mounted through Docker's
-  // local volume driver (the host mounts it).
+  // Off-host copy: a second restic repository (restic copy), either on an NFS export mounted through
+  // Docker's local volume driver (the host mounts it), or on a restic REST server (restic's rest-server,
+  // rclone serve restic) over TLS with a user and a password.
   offsite: z
     .strictObject({
-      nfs: z.strictObject({
-        address: text("a host name or IP address of the NFS server"),
-        path: z.string().regex(/^\/[^\s:]*$/, { error: "must be the exported path, e.g. /export/mcp-backups" }),
-        options: z.string().default("nfsvers=4,soft,timeo=600"),
-      }),
+      nfs: z
+        .strictObject({
+          address: text("a host name or IP address of the NFS server"),
+          path: z.string().regex(/^\/[^\s:]*$/, { error: "must be the exported path, e.g. /export/mcp-backups" }),
+          options: z.string().default("nfsvers=4,soft,timeo=600"),
+        })
+        .optional(),
+      rest: z
+        .strictObject({
+          url: z.string({ error: "must be the REST server's https:// URL, e.g. https://backup.example.net:8000/mcp-prod/" }).superRefine((u, ctx) => {
+            const problem = restUrlProblem(u);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          }),
+          username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be the REST server's user name (letters, digits, '.', '_' or '-')" }),
+          // The secret config key holding that user's password (the server's htpasswd entry).
+          passwordKey: secretKeyName,
+          // PEM of the CA that signed the server's certificate, when it is not a public one.
+          caCertificate: z
+            .string()
+            .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, { error: "must be a PEM certificate (-----BEGIN CERTIFICATE----- …)" })
+            .optional(),
+        })
+        .optional(),
+    })
+    .superRefine((o, ctx) => {
+      if (Boolean(o.nfs) === Boolean(o.rest))
+        ctx.addIssue({ code: "custom", message: "must set exactly one of nfs (an NFS export) or rest (a restic REST server), e.g. {rest: {url: \"https://backup.example.net:8000/mcp-prod/\", username: mcp, passwordKey: backupRestPassword}}" });
     })
     .optional(),
   // Defaults to an image built from neo4j.image plus restic (components/backup/image): its cypher-shell,
@@ -798,6 +838,7 @@ export function requiredSecrets(c: PlatformConfig): { key: string; neededBy: str
   if (c.firewall.enabled && c.firewall.sshPrivateKey && c.dockerHost.startsWith("ssh://"))
     out.push({ key: c.firewall.sshPrivateKey, neededBy: "firewall.sshPrivateKey", fromFile: "~/.ssh/id_ed25519" });
   if (c.backup.enabled && c.backup.passwordKey) out.push({ key: c.backup.passwordKey, neededBy: "backup.passwordKey" });
+  if (c.backup.enabled && c.backup.offsite?.rest) out.push({ key: c.backup.offsite.rest.passwordKey, neededBy: "backup.offsite.rest.passwordKey" });
   if (c.healthMonitor.enabled && c.healthMonitor.alertWebhookKey) out.push({ key: c.healthMonitor.alertWebhookKey, neededBy: "healthMonitor.alertWebhookKey" });
   if (c.healthMonitor.enabled && c.healthMonitor.gatewayTokenKey) out.push({ key: c.healthMonitor.gatewayTokenKey, neededBy: "healthMonitor.gatewayTokenKey" });
   if (publishedPortClaims(c).length > 0) {

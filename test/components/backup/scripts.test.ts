@@ -2,9 +2,10 @@
 // temporary directories standing in for the volumes. cypher-shell, neo4j and docker are small fakes on
 // PATH: cypher-shell answers from a described graph (and records what is replayed into it), docker runs
 // the helper containers' commands here with their paths mapped to the sandbox.
-import { spawn, spawnSync } from "child_process";
+import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -94,34 +95,51 @@ for ((i = 0; i < \${#args[@]}; i++)); do [[ \${args[i]} == -a ]] && uri=\${args[
 host=\${uri#bolt://}; host=\${host%%:*}
 g="${s.graphs}/$host"
 [[ -d $g ]] || { echo "Connection refused" >&2; exit 1; }
+answer() {
+  local q=$1
+  case $q in
+    "RETURN '@@"*) echo "mcp_section"; printf '"%s"\\n' "$(sed -E "s/^RETURN '(@@[a-z]+)'.*/\\1/" <<<"$q")" ;;
+    *"OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r)"*) echo "nodes, count(r), maxNode, max"; echo "$(cat "$g/nodes"), $(cat "$g/rels"), $(cat "$g/maxnode"), $(cat "$g/maxrel")" ;;
+    *"RETURN 'label' AS k"*) echo "k, name, v"; sed 's/^/"label", /' "$g/labels"; sed 's/^/"type", /' "$g/types" ;;
+    "SHOW CONSTRAINTS"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/constraints" ;;
+    "SHOW INDEXES"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/indexes" ;;
+    *"'N' AS mcp_row"*) echo "mcp_row, ls, ps"; cat "$g/content" ;;
+    *"'R' AS mcp_row"*) echo "mcp_row, type(r), rp"; cat "$g/relcontent" ;;
+    *apoc.export.cypher.all*)
+      echo 'b64, nodes, relationships'
+      [[ -n \${FAKE_EXPORT_EMPTY:-} ]] && return 0
+      n=\${FAKE_EXPORT_NODES:-$(cat "$g/nodes")}
+      echo '"${b64[0]}", '"$n"', 0'
+      echo '"${b64[1]}", '"$n"', 1'
+      if [[ -n \${FAKE_GROW:-} ]]; then echo $(($(cat "$g/nodes") + 1)) >"$g/nodes"; echo '"N", ["Person"], [["name", "grown"]]' >>"$g/content"; fi ;;
+    "RETURN 1") printf '1\\n1\\n' ;;
+    "SHOW USERS") printf 'user, roles, passwordChangeRequired, suspended, home\\n"neo4j", NULL, FALSE, NULL, NULL\\n' ;;
+    *) echo "Unsupported administration command: $q" >&2; return 1 ;;
+  esac
+}
 q="\${*: -1}"
-if [[ $q == plain ]]; then
+if [[ $q == plain || $q == --fail-at-end ]]; then
+  input=$(cat)
+  if [[ $input == *mcp_section* || $input == "SHOW USERS;"* ]]; then
+    # A batch: one statement a line, each answered with its header; the first error ends it unless
+    # --fail-at-end.
+    echo "cypher-shell $* <<< $(tr '\\n' ' ' <<<"$input")" >>"${s.calls}"
+    rc=0
+    while IFS= read -r line; do
+      [[ -n $line ]] || continue
+      answer "\${line%;}" || { rc=1; [[ $q == --fail-at-end ]] || exit 1; }
+    done <<<"$input"
+    exit $rc
+  fi
   # Statements on stdin: the replay of an export into this server, which then holds the graph.
-  tee -a "${s.graphs}/replayed-check" >/dev/null
+  printf '%s\\n' "$input" >>"${s.graphs}/replayed-check"
   cp "${s.graphs}/neo4j"/{nodes,rels,labels,types,constraints,indexes,maxnode,maxrel,content,relcontent} "$g/"
   if [[ -n \${FAKE_REPLAY_LOSES:-} ]]; then
     echo 1 >"$g/nodes"; printf '"City", 1\\n' >"$g/labels"; grep -A1 City "$g/content" >"$g/c" || true; mv "$g/c" "$g/content"
   fi
   exit 0
 fi
-case $q in
-  *"OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r)"*) echo "nodes, count(r), maxNode, max"; echo "$(cat "$g/nodes"), $(cat "$g/rels"), $(cat "$g/maxnode"), $(cat "$g/maxrel")" ;;
-  *"RETURN 'label' AS k"*) echo "k, name, v"; sed 's/^/"label", /' "$g/labels"; sed 's/^/"type", /' "$g/types" ;;
-  "SHOW CONSTRAINTS"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/constraints" ;;
-  "SHOW INDEXES"*) echo 'type, entityType, labelsOrTypes, properties'; cat "$g/indexes" ;;
-  *"'N' AS t"*) echo "t, ls, ps"; cat "$g/content" ;;
-  *"'R' AS t"*) echo "t, rp"; cat "$g/relcontent" ;;
-  *apoc.export.cypher.all*)
-    echo 'b64, nodes, relationships'
-    [[ -n \${FAKE_EXPORT_EMPTY:-} ]] && exit 0
-    n=\${FAKE_EXPORT_NODES:-$(cat "$g/nodes")}
-    echo '"${b64[0]}", '"$n"', 0'
-    echo '"${b64[1]}", '"$n"', 1'
-    if [[ -n \${FAKE_GROW:-} ]]; then echo $(($(cat "$g/nodes") + 1)) >"$g/nodes"; echo '"N", ["Person"], [["name", "grown"]]' >>"$g/content"; fi ;;
-  "RETURN 1") printf '1\\n1\\n' ;;
-  "SHOW USERS") printf 'user, roles, passwordChangeRequired, suspended, home\\n"neo4j", NULL, FALSE, NULL, NULL\\n' ;;
-  *) echo "Unsupported administration command: $q" >&2; exit 1 ;;
-esac
+answer "$q"
 `,
     { mode: 0o755 },
   );
@@ -133,6 +151,7 @@ echo "neo4j $* conf=$NEO4J_CONF" >>"${s.calls}"
 grep -q 'auth_enabled=false' "$NEO4J_CONF/neo4j.conf" || exit 1
 rm -rf "${s.graphs}/127.0.0.1"; mkdir -p "${s.graphs}/127.0.0.1"
 echo 0 >"${s.graphs}/127.0.0.1/nodes"
+echo "2026-11-02 10:00:00.000+0000 INFO  Started."
 trap 'rm -rf "${s.graphs}/127.0.0.1"; exit 0' TERM
 while :; do sleep 0.2; done
 `,
@@ -269,7 +288,9 @@ describe("a backup run (backup.sh run) into a real restic repository", { timeout
     expect(graph).toMatchObject({ nodes: 2, relationships: 1, labels: { City: 1, Person: 1 }, types: { LIVES_IN: 1 } });
     expect(graph.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(graph.constraints).toEqual(['"UNIQUENESS", "NODE", ["Person"], ["name"]']);
-    expect(dump(s, id, `${s.backups}/export/neo4j/system-users.txt`)).toContain('"neo4j"');
+    expect(dump(s, id, `${s.backups}/export/neo4j/system.txt`)).toContain('"neo4j"');
+    // Community has no roles: SHOW ROLES's refusal is kept, and the run went on.
+    expect(dump(s, id, `${s.backups}/export/neo4j/system.errors`)).toContain("Unsupported administration command: SHOW ROLES");
     expect(dump(s, id, `${s.volumes}/gmail-data/credentials.json`)).toBe('{"refresh_token":"r-123"}');
     expect(dump(s, id, `${s.volumes}/neo4j-data/dumps/neo4j.dump`)).toBe("offline neo4j dump");
     expect(dump(s, id, `${s.share}/platform-config.json`)).toContain('"stack":"test"');
@@ -286,7 +307,7 @@ describe("a backup run (backup.sh run) into a real restic repository", { timeout
     const { s } = shared();
     const calls = fs.readFileSync(s.calls, "utf8");
     expect(calls).toMatch(/-d neo4j --format plain CALL apoc\.export\.cypher\.all\(null, \{stream: true/);
-    expect(calls).toContain("-d system --format plain SHOW USERS");
+    expect(calls).toContain("-d system --format plain --fail-at-end <<< SHOW USERS; SHOW ROLES;");
     expect(calls).not.toContain("pw-Secret-123");
   });
 
@@ -399,6 +420,94 @@ describe("a backup run (backup.sh run) into a real restic repository", { timeout
     expect(status(s), JSON.stringify(status(s))).toMatchObject({ snapshotId: id, offsite: { enabled: true, ok: true, snapshotId: id } });
     const id2 = runBackup(s, T0 + HOUR, { BACKUP_OFFSITE_REPOSITORY: path.join(s.calls, "not-a-directory") });
     expect(status(s)).toMatchObject({ snapshotId: id2, lastRun: { ok: true }, offsite: { enabled: true, ok: false } });
+  });
+});
+
+// The off-host repository on a real restic REST server: rclone serve restic (Debian's rclone) on
+// loopback, TLS with a certificate of its own, a user and password (htpasswd). The URL with the
+// credentials reaches backup.sh only as a file, as the container's secret does.
+describe("an off-host REST repository (rclone serve restic on loopback, TLS, a password)", { timeout: 300_000 }, () => {
+  const servers: ChildProcess[] = [];
+  afterAll(() => {
+    for (const p of servers) p.kill("SIGTERM");
+  });
+  const needServer = (ctx: Parameters<typeof skipOrFail>[0]) => {
+    needTools(ctx);
+    skipOrFail(ctx, ["rclone", "openssl"].every(has) ? undefined : "rclone and openssl are needed (apt-get install rclone openssl)");
+  };
+
+  // The server: its certificate, its htpasswd (apr1 hash), its data directory; resolves once it serves.
+  async function restServer(s: Sandbox, password: string): Promise<{ url: string; ca: string; data: string }> {
+    const dir = path.join(s.root, "rest-server");
+    const data = path.join(dir, "data");
+    fs.mkdirSync(data, { recursive: true });
+    const ca = path.join(dir, "cert.pem");
+    const key = path.join(dir, "key.pem");
+    const openssl = (args: string[], input?: string) => {
+      const r = spawnSync("openssl", args, { encoding: "utf8", input });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", ca, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    fs.writeFileSync(path.join(dir, "htpasswd"), `mcp:${openssl(["passwd", "-apr1", "-stdin"], `${password}\n`).trim()}\n`, { mode: 0o600 });
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const server = spawn("rclone", ["serve", "restic", "--addr", `127.0.0.1:${port}`, "--htpasswd", path.join(dir, "htpasswd"), "--cert", ca, "--key", key, data], {
+      env: { ...s.env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      let log = "";
+      server.stderr!.on("data", (b: Buffer) => {
+        log += b.toString();
+        if (log.includes("Serving restic REST API")) resolve();
+      });
+      server.on("exit", (code) => reject(new Error(`rclone serve restic exited ${code}: ${log}`)));
+    });
+    return { url: `https://127.0.0.1:${port}/mcp-test/`, ca, data };
+  }
+
+  it("copies each verified snapshot there; the credentials are never printed or recorded; a refused login is reported and the local snapshot still counts", async (ctx) => {
+    needServer(ctx);
+    const s = sandbox();
+    const password = "rest-Secret-789";
+    const server = await restServer(s, password);
+    const location = path.join(s.secrets, "offsite-repository");
+    fs.writeFileSync(location, `rest:${server.url.replace("https://", `https://mcp:${password}@`)}\n`, { mode: 0o400 });
+    const env = { BACKUP_OFFSITE_REPOSITORY_FILE: location, BACKUP_OFFSITE_CACERT: server.ca };
+    const r = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0), ...env });
+    expect(r.status, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    expect(r.stderr).toContain(`copied to rest:${server.url} and checked there`);
+    const remote = (extra: string[] = []) =>
+      spawnSync("restic", ["--no-cache", "--repository-file", location, "--cacert", server.ca, "snapshots", "--json", ...extra], { encoding: "utf8", env: { ...s.env } });
+    const copied = JSON.parse(remote().stdout) as Snapshot[];
+    expect(copied).toHaveLength(1);
+    expect(copied[0]!.paths).toEqual(snapshots(s)[0]!.paths);
+    // The server stores restic's encrypted files only: no file name or content of the backup in clear.
+    expect(spawnSync("grep", ["-rl", "r-123", server.data]).status).toBe(1);
+    expect(status(s)).toMatchObject({ snapshotId: id, offsite: { enabled: true, ok: true, snapshotId: id } });
+    expect(r.stdout + r.stderr + JSON.stringify(status(s))).not.toContain(password);
+
+    // A wrong password: the server refuses (401), the copy is reported failed, nothing is created there.
+    fs.chmodSync(location, 0o600);
+    fs.writeFileSync(location, `rest:${server.url.replace("https://", "https://mcp:wrong-Secret-000@")}\n`);
+    const refused = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0 + HOUR), ...env });
+    expect(refused.status, refused.stderr).toBe(0);
+    expect(refused.stderr).toMatch(/cannot be reached: .*401/);
+    expect(refused.stdout + refused.stderr + JSON.stringify(status(s))).not.toContain("wrong-Secret-000");
+    expect(status(s)).toMatchObject({ snapshotId: refused.stdout.trim(), lastRun: { ok: true }, offsite: { enabled: true, ok: false } });
+    // Without the server's CA the TLS handshake fails: nothing is sent in clear or to an unverified peer.
+    fs.writeFileSync(location, `rest:${server.url.replace("https://", `https://mcp:${password}@`)}\n`);
+    const untrusted = sh(s, BACKUP, ["run", "hourly"], { BACKUP_NOW: String(T0 + 2 * HOUR), BACKUP_OFFSITE_REPOSITORY_FILE: location });
+    expect(untrusted.stderr).toMatch(/x509|certificate/);
+    expect(status(s)).toMatchObject({ offsite: { enabled: true, ok: false } });
+    expect(JSON.parse(remote().stdout) as Snapshot[]).toHaveLength(1);
   });
 });
 
