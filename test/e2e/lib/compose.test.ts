@@ -93,13 +93,15 @@ describe("composeProject", () => {
     expect(() => composeProject("p", withArgs({ privileged: true }))).toThrow(/x: container settings with no Compose counterpart here: privileged/);
     expect(() => composeProject("p", withArgs({ networksAdvanced: [{ name: "elsewhere" }] }))).toThrow(/joins network elsewhere/);
     expect(() => composeProject("p", withArgs({}, ["ghost"]))).toThrow(/depends on ghost/);
+    // A secret left wrapped is not a list.
+    expect(() => composeProject("p", withArgs({ envs: { plaintext: "[]" } as unknown as string[] }))).toThrow(/x: envs should be a list/);
     // A default the provider fills in that sets nothing passes.
     expect(() => composeProject("p", withArgs({ privileged: false, dns: [] }))).not.toThrow();
   });
 });
 
 describe("modelFromState", () => {
-  const secret = (v: unknown) => ({ "4dabf18193072939515e22adc82a9e7f": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v) });
+  const secret = (v: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v) });
   const urn = (type: string, name: string) => `urn:pulumi:prod::mcp-platform::mcp-platform:platform:Platform$${type}::${name}`;
   const C = "docker:index/container:Container";
   const resources: StateResource[] = [
@@ -126,6 +128,6 @@ describe("modelFromState", () => {
   });
 
   it("refuses an export whose secrets are not shown", () => {
-    expect(() => revealed({ "4dabf18193072939515e22adc82a9e7f": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "x" })).toThrow(/--show-secrets/);
+    expect(() => revealed({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "x" })).toThrow(/--show-secrets/);
   });
 });

@@ -34,6 +34,7 @@ const MAPPED = new Set([
   "restart", "maxRetryCount", "init", "securityOpts", "capabilities", "readOnly", "tmpfs", "mounts", "networksAdvanced", "ports", "stopTimeout", "stopSignal",
   "uploads", "networkMode",
 ]);
+const LISTS = ["command", "entrypoints", "envs", "labels", "securityOpts", "mounts", "networksAdvanced", "ports", "uploads"] as const;
 // A default the provider fills in that sets nothing (an empty list, false, a zero).
 const unset = (v: unknown) => v === undefined || v === null || v === false || v === 0 || v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 
@@ -67,6 +68,8 @@ export function composeProject(project: string, model: ComposeModel): ComposeFil
   const configs: Record<string, { content: string }> = {};
   const services: ComposeFile["services"] = {};
   for (const { service, args, dependsOn } of model.containers) {
+    const notList = LISTS.filter((k) => args[k] !== undefined && !Array.isArray(args[k]));
+    if (notList.length) throw new Error(`${service}: ${notList.join(", ")} should be a list (a secret left wrapped?)`);
     const unknown = Object.entries(args).filter(([k, v]) => !MAPPED.has(k) && !PROVIDER_ONLY.has(k) && !unset(v)).map(([k]) => k);
     if (unknown.length) throw new Error(`${service}: container settings with no Compose counterpart here: ${unknown.join(", ")} (add them to test/e2e/lib/compose.ts)`);
     const s: Record<string, unknown> = {};
@@ -179,8 +182,10 @@ export interface StateResource {
   dependencies?: string[];
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adc82a9e7f";
-// Secrets in an export with --show-secrets: {<sig>: "1b47…", plaintext: "<JSON>"}.
+// The engine's marker of a secret value (sdk/go/common/resource/properties.go), as an export writes it:
+// {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: "<JSON>"} with
+// --show-secrets, ciphertext without.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export function revealed(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(revealed);
   if (v && typeof v === "object") {
