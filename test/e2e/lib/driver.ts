@@ -24,8 +24,6 @@ export interface DriverRequest {
   program?: "platform" | "providers-only";
   // Write the engine's trace to this file (preview and up): where a preview's time goes.
   tracing?: string;
-  // The engine's log at this verbosity on the driver's stderr (each provider call, timestamped).
-  logVerbosity?: number;
 }
 
 export interface PolicyFinding {
@@ -89,7 +87,7 @@ async function main(req: DriverRequest): Promise<DriverResult> {
     ? { policyPacks: [path.join(ROOT, "policies")], policyPackConfigs: [req.policyConfig.endsWith(".json") ? req.policyConfig : path.join(ROOT, "policies/config", `${req.policyConfig}.json`)] }
     : {};
   const onOutput = (s: string) => process.stdout.write(s);
-  const common = { onOutput, onEvent, color: "never" as const, target: req.target, ...(req.tracing ? { tracing: `file://${req.tracing}` } : {}), ...(req.logVerbosity ? { logVerbosity: req.logVerbosity, logToStdErr: true, logFlow: true } : {}) };
+  const common = { onOutput, onEvent, color: "never" as const, target: req.target, ...(req.tracing ? { tracing: `file://${req.tracing}` } : {}) };
   let changes: Record<string, number> = {};
   switch (req.op) {
     case "preview": {
