@@ -395,6 +395,7 @@ describe("drills under load on a real Docker engine", () => {
       for (const c of ran.filter((c) => label(c, "component") === "volume-init")) expect(`${c.Name} ${c.State.Status} ${c.State.ExitCode}`).toBe(`${c.Name} exited 0`);
     } finally {
       const gone = await compose(["down", "-v", "--timeout", "30"]);
+      fs.rmSync(file, { force: true });
       expect(gone.status, gone.stderr).toBe(0);
     }
 
