@@ -23,6 +23,7 @@ export function bound(name: string): string {
   if (/^drill 5 .*failed requests$/.test(name)) return "refused connections, graphiti's Neo4j lookups";
   if (/^drill 4 .*failed requests$/.test(name)) return "≤ sessions of the killed replica";
   if (/platform \/ empty program/.test(name)) return "≤ 1.5";
+  if (/pulumi up \/ docker compose/.test(name)) return "≤ 1.2";
   return "";
 }
 

@@ -3,7 +3,8 @@
 # second run on the same machine rebuilds nothing:
 #   - Pulumi CLI 3.248.0 and the nodejs language host, built from the Go module proxy;
 #   - the docker provider 5.2.0, bridged here from its upstream Terraform provider;
-#   - a current Docker engine (Debian trixie's docker.io) in a debootstrapped tree (see engine.sh);
+#   - a current Docker engine (Debian trixie's docker.io) in a debootstrapped tree (see engine.sh), and
+#     Docker Compose v2 (trixie's docker-compose, compose.sh) for the comparison with `pulumi up`;
 #   - the host tools the tests run generated artefacts with.
 # No registry here serves Pulumi's official binaries or plugins. Users install Pulumi the official way;
 # this is CI tooling only. Prints nothing on success but a summary; writes $CACHE/toolchain.env.
@@ -116,6 +117,7 @@ build_docker_provider
 build_actionlint
 ENGINE_ROOT=$(engine_tree trixie)
 OLD_ENGINE_ROOT=$(engine_tree bookworm)
+COMPOSE_BIN=$(bash "$HERE/compose.sh" "$ENGINE_ROOT")
 # HAProxy 3.2 (the gateway's line) from a sid tree.
 HAPROXY_BIN=$(bash "$HERE/haproxy.sh")
 
@@ -129,5 +131,6 @@ MCP_ENGINE_ROOT=$ENGINE_ROOT
 MCP_OLD_ENGINE_ROOT=$OLD_ENGINE_ROOT
 MCP_ACTIONLINT_BIN=$ACTIONLINT_BIN
 MCP_HAPROXY_BIN=$HAPROXY_BIN
+MCP_COMPOSE_BIN=$COMPOSE_BIN
 EOF
 log "ready: $CACHE/toolchain.env"

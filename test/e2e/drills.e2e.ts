@@ -19,10 +19,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { skipOrFail } from "../harness/tools";
+import { composeProject, composeYaml, modelFromState, type StateResource } from "./lib/compose";
 import { inspectAll, label, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
 import { restartEngine, setLiveRestore, type Engine } from "./lib/engine";
 import { describeSummary, LoadGenerator, type LoadTarget, type Summary } from "./lib/load";
+import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
+import { RUN_DIR } from "./lib/toolchain";
 
 const NAME = "e2e-drills";
 const RATE = 50;
@@ -32,6 +36,8 @@ const PORTS = { gmail: 8080, graphiti: 8082, rag: 8084 } as const;
 const RATE_LIMIT = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The machine's 1-minute load average, noted with each figure (a shared 2-core machine: 2 is fully busy).
+const loadAverage = () => os.loadavg()[0]!.toFixed(1);
 
 // The address clients use: this network namespace's own (not loopback, so the published ports are reached
 // through Docker's NAT rules, which outlive a daemon restart, rather than its userland proxy).
@@ -101,7 +107,7 @@ describe("drills under load on a real Docker engine", () => {
     const during = load.summary(from, to);
     const seconds = (to - from) / 1000;
     process.stderr.write(`drill ${name}: ${seconds.toFixed(1)} s; all: ${describeSummary(all)}; during the change: p99 ${during.latencyMs.p99} ms\n`);
-    recordFigure(`drill ${name}: failed requests`, all.failed, "requests", `of ${all.sent} at ${RATE}/s; ${Object.entries(all.byCause).map(([c, n]) => `${c}×${n}`).join(", ") || "none"}; sessions lost ${all.lostSessions.length}`);
+    recordFigure(`drill ${name}: failed requests`, all.failed, "requests", `load average ${loadAverage()}; of ${all.sent} at ${RATE}/s; ${Object.entries(all.byCause).map(([c, n]) => `${c}×${n}`).join(", ") || "none"}; sessions lost ${all.lostSessions.length}`);
     recordFigure(`drill ${name}: p99 latency during the change`, during.latencyMs.p99, "ms", `p50 ${during.latencyMs.p50} ms, max ${during.latencyMs.max} ms over ${during.sent} requests`);
     recordFigure(`drill ${name}: duration of the change`, Number(seconds.toFixed(1)), "s");
     return { all, during, seconds, load };
@@ -144,9 +150,10 @@ describe("drills under load on a real Docker engine", () => {
         tlsPrivateKey: tls.key,
       },
     });
+    const loadBefore = loadAverage();
     const first = await stack.op({ op: "up", policyConfig: "prod" });
     if (!first.ok) throw new Error(`the drills' stack did not come up: ${describeResult(first)}`);
-    recordFigure("drills: pulumi up to all healthy (prod-like, 2 replicas each)", first.seconds, "s");
+    recordFigure("drills: pulumi up to all healthy (prod-like, 2 replicas each)", first.seconds, "s", `load average ${loadBefore}–${loadAverage()}`);
     deployed = true;
     const keys = (await stack.outputs()).apiKeys as Record<string, Record<string, string>>;
     targets = (Object.keys(PORTS) as (keyof typeof PORTS)[]).map((s) => ({
@@ -345,5 +352,62 @@ describe("drills under load on a real Docker engine", () => {
     recordFigure("no-op preview: empty program with the same providers", median(floor), "s", `runs ${floor.map((x) => x.toFixed(1)).join(", ")}`);
     recordFigure("no-op preview: platform / empty program", Number((median(platform) / median(floor)).toFixed(2)), "×", "goal ≤ 1.5");
     await empty.op({ op: "destroy", program: "providers-only" });
+  });
+
+  // Last: it takes the stack down and up again. The containers of the stack as it stands (its state:
+  // images, settings, generated secrets, dependencies) are started by Compose on the same engine once the
+  // stack is destroyed, then by `pulumi up` again, one right after the other so that both see the same
+  // machine load.
+  it("time to healthy: pulumi up against docker compose up -d --wait of the same containers", async (ctx) => {
+    deployedOrSkip(ctx);
+    const r = tryReady()!;
+    skipOrFail(ctx, r.toolchain.composeBin ? undefined : "no Docker Compose v2 in the toolchain (run .ci/toolchain/compose.sh; install.sh does)");
+    const state = (JSON.parse(await stack.pulumi(["stack", "export", "--show-secrets"])) as { deployment: { resources: StateResource[] } }).deployment.resources;
+    const project = composeProject(`${NAME}-compose`, modelFromState(state));
+    const dir = path.join(RUN_DIR, "compose", NAME);
+    fs.mkdirSync(dir, { recursive: true });
+    // It holds the stack's secrets: readable by root only.
+    const file = path.join(dir, "compose.yaml");
+    fs.writeFileSync(file, composeYaml(project), { mode: 0o600 });
+    const containers = state.filter((x) => x.type === "docker:index/container:Container");
+    const serviceOf = (x: StateResource) => (x.inputs?.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "service")?.value;
+    // Everything of the stack gone, its volumes too (prod protects them), so both start from nothing.
+    await stack.pulumi(["state", "unprotect", "--all", "--yes"]);
+    const down = await stack.op({ op: "destroy" });
+    expect(down.ok, describeResult(down)).toBe(true);
+    deployed = false;
+
+    const compose = (args: string[]) =>
+      run(r.toolchain.composeBin!, ["-f", file, "-p", project.name, ...args], { env: { ...process.env, DOCKER_HOST: r.engineHost }, timeoutMs: 15 * 60_000, allowFail: true });
+    const composeLoad = [loadAverage()];
+    const started = Date.now();
+    const upped = await compose(["up", "-d", "--wait", "--wait-timeout", "600"]);
+    const composeSeconds = (Date.now() - started) / 1000;
+    composeLoad.push(loadAverage());
+    try {
+      expect(upped.status, `docker compose up --wait:\n${upped.stdout}${upped.stderr}`).toBe(0);
+      // The same long-running containers, each healthy; the inits ran and exited 0.
+      const ran = await inspectAll(engine, [`label=com.docker.compose.project=${project.name}`]);
+      const serving = (cs: { service?: string; health?: string; init: boolean }[]) => cs.filter((c) => !c.init).map((c) => `${c.service} ${c.health}`).sort();
+      expect(serving(ran.map((c) => ({ service: label(c, "service"), health: c.State.Health?.Status, init: label(c, "component") === "volume-init" })))).toEqual(
+        serving(containers.map((x) => ({ service: serviceOf(x), health: "healthy", init: /volume-init$/.test(x.urn) }))),
+      );
+      for (const c of ran.filter((c) => label(c, "component") === "volume-init")) expect(`${c.Name} ${c.State.Status} ${c.State.ExitCode}`).toBe(`${c.Name} exited 0`);
+    } finally {
+      const gone = await compose(["down", "-v", "--timeout", "30"]);
+      fs.rmSync(file, { force: true });
+      expect(gone.status, gone.stderr).toBe(0);
+    }
+
+    const pulumiLoad = [loadAverage()];
+    const again = await stack.op({ op: "up", policyConfig: "prod" });
+    pulumiLoad.push(loadAverage());
+    expect(again.ok, describeResult(again)).toBe(true);
+    deployed = true;
+    const ratio = again.seconds / composeSeconds;
+    process.stderr.write(`time to healthy: pulumi up ${again.seconds.toFixed(1)} s (load ${pulumiLoad.join("–")}), docker compose up --wait ${composeSeconds.toFixed(1)} s (load ${composeLoad.join("–")}): ${ratio.toFixed(2)}×\n`);
+    recordFigure("time to healthy: docker compose up -d --wait (same containers)", Number(composeSeconds.toFixed(1)), "s", `load average ${composeLoad.join("–")}; ${containers.length} containers`);
+    recordFigure("time to healthy: pulumi up (same stack, right after)", Number(again.seconds.toFixed(1)), "s", `load average ${pulumiLoad.join("–")}; with the policy pack, the firewall and the deploy's checks`);
+    recordFigure("time to healthy: pulumi up / docker compose up --wait", Number(ratio.toFixed(2)), "×", "goal ≤ 1.2");
   });
 });

@@ -22,6 +22,8 @@ export interface DriverRequest {
   // (docker on the stack's dockerHost, random, command) and declares nothing: the floor a no-op preview
   // of the platform is compared with.
   program?: "platform" | "providers-only";
+  // Write the engine's trace to this file (preview and up): where a preview's time goes.
+  tracing?: string;
 }
 
 export interface PolicyFinding {
@@ -43,6 +45,9 @@ export interface DriverResult {
   diagnostics: string[];
   outputs: Record<string, { value: unknown; secret: boolean }>;
   seconds: number;
+  // Seconds from the driver's start: when the program started and finished running (the rest is the
+  // CLI's start, the engine and the providers).
+  program?: { start: number; end: number };
 }
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -51,16 +56,24 @@ const ROOT = path.resolve(__dirname, "../../..");
 const policy: PolicyFinding[] = [];
 const steps: string[] = [];
 const diagnostics: string[] = [];
+const started = Date.now();
+let programTimes: { start: number; end: number } | undefined;
+const since = () => (Date.now() - started) / 1000;
 
 async function main(req: DriverRequest): Promise<DriverResult> {
-  const started = Date.now();
-  const program =
+  const run =
     req.program === "providers-only"
       ? providersOnly
       : async () => {
           const exports = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
           return { ...exports };
         };
+  const program = async () => {
+    const start = since();
+    const out = await run();
+    programTimes = { start, end: since() };
+    return out;
+  };
   const stack = await LocalWorkspace.selectStack({ stackName: req.stack, projectName: "mcp-platform", program }, { workDir: req.workDir });
   const onEvent = (e: EngineEvent) => {
     if (e.diagnosticEvent && (e.diagnosticEvent.severity === "warning" || e.diagnosticEvent.severity === "error"))
@@ -74,7 +87,7 @@ async function main(req: DriverRequest): Promise<DriverResult> {
     ? { policyPacks: [path.join(ROOT, "policies")], policyPackConfigs: [req.policyConfig.endsWith(".json") ? req.policyConfig : path.join(ROOT, "policies/config", `${req.policyConfig}.json`)] }
     : {};
   const onOutput = (s: string) => process.stdout.write(s);
-  const common = { onOutput, onEvent, color: "never" as const, target: req.target };
+  const common = { onOutput, onEvent, color: "never" as const, target: req.target, ...(req.tracing ? { tracing: `file://${req.tracing}` } : {}) };
   let changes: Record<string, number> = {};
   switch (req.op) {
     case "preview": {
@@ -99,7 +112,7 @@ async function main(req: DriverRequest): Promise<DriverResult> {
     }
   }
   const outputs = req.op === "destroy" ? {} : await stack.outputs();
-  return { ok: true, changes, steps, policy, diagnostics, outputs, seconds: (Date.now() - started) / 1000 };
+  return { ok: true, changes, steps, policy, diagnostics, outputs, seconds: since(), program: programTimes };
 }
 
 async function providersOnly(): Promise<Record<string, unknown>> {
@@ -119,10 +132,9 @@ function briefly(message: string): string {
 
 if (require.main === module) {
   const req = JSON.parse(process.argv[2] ?? "{}") as DriverRequest;
-  const started = Date.now();
   // Exit only once the result is written: a pipe takes a large write in several pieces.
   const finish = (r: DriverResult) => process.stdout.write(`\nE2E-RESULT ${JSON.stringify(r)}\n`, () => process.exit(0));
   main(req)
     .then(finish)
-    .catch((e: unknown) => finish({ ok: false, error: briefly((e as Error).message), changes: {}, steps, policy, diagnostics, outputs: {}, seconds: (Date.now() - started) / 1000 }));
+    .catch((e: unknown) => finish({ ok: false, error: briefly((e as Error).message), changes: {}, steps, policy, diagnostics, outputs: {}, seconds: since(), program: programTimes }));
 }

@@ -46,8 +46,11 @@ export class E2EStack {
     fs.writeFileSync(this.logFile, "");
     // The project file, pointing at this checkout's program, for runs by the CLI itself (cli()); the
     // driver's inline runs load the same index.ts. The state backend is the suite's (PULUMI_BACKEND_URL).
-    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as Record<string, unknown> & { runtime?: { options?: { tsconfig?: string } } };
     delete project.backend;
+    // The nodejs host reads the tsconfig from the project's directory, here this one: name the checkout's.
+    const options = project.runtime?.options;
+    if (options?.tsconfig) options.tsconfig = path.join(ROOT, options.tsconfig);
     fs.writeFileSync(path.join(this.workDir, "Pulumi.yaml"), stringify({ ...project, main: ROOT }));
     await this.pulumi(["stack", "init", this.name]);
     const file = path.join(this.workDir, `Pulumi.${this.name}.yaml`);

@@ -21,6 +21,8 @@ export interface Toolchain {
   engineRoot: string;
   // Docker 20.10 (Debian 12's), the oldest engine supported.
   oldEngineRoot?: string;
+  // Docker Compose v2 (compose.sh), for the comparison of `pulumi up` with `docker compose up --wait`.
+  composeBin?: string;
 }
 
 // The toolchain, or why it is missing (the suite then skips, or fails in CI).
@@ -41,6 +43,8 @@ export function findToolchain(): Toolchain | string {
     dockerProviderVersion: env.MCP_DOCKER_PROVIDER_VERSION ?? "",
     engineRoot: env.MCP_ENGINE_ROOT ?? "",
     oldEngineRoot: env.MCP_OLD_ENGINE_ROOT,
+    // MCP_COMPOSE_BIN in the environment names another (a toolchain.env written before compose.sh).
+    composeBin: process.env.MCP_COMPOSE_BIN ?? env.MCP_COMPOSE_BIN,
   };
   for (const [what, p] of [
     ["Pulumi CLI", t.pulumi],
