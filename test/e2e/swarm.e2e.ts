@@ -10,7 +10,6 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
-import { skipOrFail } from "../harness/tools";
 import { ready, recordFigure, tryReady } from "./lib/context";
 import type { Engine } from "./lib/engine";
 import { REGISTRY } from "./lib/registry";
@@ -127,6 +126,8 @@ describe("the platform on a three-node Docker Swarm", () => {
   let load: Load | undefined;
   let policyFile = "dev";
   const noIpsec = ipsecUnsupported();
+  // Said once, so a run's log shows why the backend overlay is not encrypted here.
+  console.log(noIpsec ? `swarm: backend overlay NOT encrypted: ${noIpsec}` : "swarm: the kernel carries ESP rfc4106(gcm(aes)): backend overlay encrypted");
 
   const verify = (timeout = 60) =>
     run(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "components/verify/cli.ts"), "--stack", NAME, "--timeout", String(timeout)], {
@@ -254,8 +255,11 @@ describe("the platform on a three-node Docker Swarm", () => {
     const where = await placement(swarm.manager.engine);
     const graphiti = Object.entries(where).filter(([s]) => s.startsWith("graphiti-")).flatMap(([, n]) => n);
     expect(graphiti.some((n) => n !== swarm.stateNode.id), JSON.stringify(where)).toBe(true);
-    skipOrFail(ctx, noIpsec);
-    expect(net.Options?.encrypted).toBe("true");
+    // Encrypted where the kernel can carry it (the platform's default, pinned for dev and prod by
+    // test/stacks/prod-swarm.test.ts); on a kernel without ESP the suite's stack turns it off explicitly,
+    // as docs/operations.md tells an operator to, and says why (printed at the start of the file).
+    if (noIpsec) expect(net.Options?.encrypted, noIpsec).toBeUndefined();
+    else expect(net.Options?.encrypted).toBe("true");
   });
 
   it("passes `npm run verify -- --stack`: health and an MCP handshake through the gateway, for every server", async (ctx) => {
