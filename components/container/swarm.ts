@@ -107,6 +107,13 @@ export function updateOrder(spec: Pick<WorkloadSpec, "stateful" | "ports">): "st
 }
 
 const nanoCpus = (cpus: number) => Math.round(cpus * 1e9);
+
+// A duration as the provider reads a service's back from Swarm: Go's form without a trailing zero unit
+// ("1m", "2m", "1h", "1m30s"), unlike a container's ("1m0s"). Written as "1m0s", every later `pulumi up`
+// saw the service's healthcheck or restart window changed (seen on a real Swarm).
+export function serviceDuration(seconds: number): string {
+  return goDuration(seconds).replace(/m0s$/, "m").replace(/h0m$/, "h");
+}
 const bytes = (mb: number) => mb * 1024 * 1024;
 
 function uidGid(user: string | undefined): { fileUid?: string; fileGid?: string } {
@@ -136,9 +143,10 @@ export function serviceArgs(
         args,
         user: spec.user,
         // Plain env only: secrets arrive as files (env holds at most their paths).
-        env: Object.fromEntries(
-          [...Object.entries(spec.env), ...Object.entries(env)].map(([k, v]) => [k, v] as [string, pulumi.Input<string>]),
-        ),
+        // Left out when empty: `{}` against none read back was a change at every `pulumi up`.
+        env: Object.keys(spec.env).length + Object.keys(env).length
+          ? Object.fromEntries([...Object.entries(spec.env), ...Object.entries(env)].map(([k, v]) => [k, v] as [string, pulumi.Input<string>]))
+          : undefined,
         labels: labelList,
         readOnly: spec.readOnlyRootFilesystem,
         init: true,
@@ -159,10 +167,10 @@ export function serviceArgs(
         ],
         healthcheck: {
           tests: spec.healthcheck.test,
-          interval: goDuration(spec.healthcheck.intervalSeconds),
-          timeout: goDuration(spec.healthcheck.timeoutSeconds),
+          interval: serviceDuration(spec.healthcheck.intervalSeconds),
+          timeout: serviceDuration(spec.healthcheck.timeoutSeconds),
           retries: spec.healthcheck.retries,
-          startPeriod: goDuration(spec.healthcheck.startPeriodSeconds),
+          startPeriod: serviceDuration(spec.healthcheck.startPeriodSeconds),
         },
         secrets: refs.secrets.map((s) => ({ secretId: s.id, secretName: s.name, fileName: s.file.path, fileMode: s.file.mode, ...owner })),
         configs: refs.configs.map((c) => ({ configId: c.id, configName: c.name, fileName: c.file.path, fileMode: c.file.mode, ...owner })),
@@ -172,13 +180,14 @@ export function serviceArgs(
         limits: { memoryBytes: bytes(spec.memoryMb), nanoCpus: nanoCpus(spec.cpus) },
         reservation: { memoryBytes: bytes(spec.memoryReservationMb), nanoCpus: nanoCpus(Math.min(spec.cpus, spec.cpus / 2)) },
       },
+      // Written as Swarm reads them back (zeros included), so that a later `pulumi up` sees no change.
       restartPolicy: spec.oneShot
-        ? { condition: "none" }
+        ? { condition: "none", delay: "0s", maxAttempts: 0, window: "0s" }
         : {
             condition: platform.restart.policy === "on-failure" ? "on-failure" : "any",
             maxAttempts: platform.restart.policy === "on-failure" ? platform.restart.maxRetries : undefined,
             delay: "5s",
-            window: "2m0s",
+            window: serviceDuration(120),
           },
       // Services with volumes run where their volumes are, the node labelled for state: a local volume
       // exists on one node, and two nodes would each get an empty copy of their own.
