@@ -21,6 +21,12 @@ export interface RenderTarget {
   // Docker's DNS, asked again every validSeconds so a replaced replica (new address, same alias) is found.
   // Omitted: peers are addresses resolved once at start (the tests' loopback stubs).
   resolver?: { address: string; validSeconds: number };
+  // On a Swarm, where a gateway runs on each of several nodes: a route none of whose replicas is usable
+  // here refuses new connections before TLS, so the client (or its load balancer) goes on to another
+  // node's gateway, as for a node without one. Seen in the three-node e2e: a gateway task just started by
+  // an update answered 503 "No server is available" for a route whose replicas ran on other nodes, until
+  // it had resolved and checked them. On one host there is no other gateway: the 503 tells the client.
+  refuseWithoutReplicas?: boolean;
 }
 
 export const DOCKER_DNS = "127.0.0.11";
@@ -187,6 +193,7 @@ function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget
   const maxBody = model.tuning.maxRequestBodyMb * 1024 * 1024;
   const lines: string[] = [
     `bind ${bind}${tls}`,
+    ...(target.refuseWithoutReplicas ? [`tcp-request connection reject if { nbsrv(${backend(route)}) eq 0 }`] : []),
     `log-format ${q(accessLogFormat(route))}`,
     "http-request set-var(txn.t0) date(0,us)",
     "http-request set-var(txn.path) path",
