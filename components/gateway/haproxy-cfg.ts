@@ -26,6 +26,9 @@ export interface RenderTarget {
   // node's gateway, as for a node without one. Seen in the three-node e2e: a gateway task just started by
   // an update answered 503 "No server is available" for a route whose replicas ran on other nodes, until
   // it had resolved and checked them. On one host there is no other gateway: the 503 tells the client.
+  // With it, a server also starts DOWN until its first good check (init-state down), so a gateway just
+  // started sends nothing to a replica it cannot reach yet. A Swarm gateway never reloads in place (its
+  // config is immutable: a change is a new task); on one host a reload would mark every replica down.
   refuseWithoutReplicas?: boolean;
 }
 
@@ -313,7 +316,7 @@ function backendSection(route: GatewayRoute, model: GatewayModel, target: Render
     "http-reuse safe",
     // Health: checked every failTimeoutSeconds, out after maxFails failed checks or consecutive failed
     // connections (a 5xx is the server's own answer, passed on), back after one good check.
-    `default-server check inter ${t.failTimeoutSeconds}s fall ${t.maxFails} rise 1 observe layer4 error-limit ${t.maxFails} on-error mark-down pool-max-conn ${t.keepaliveConnections}${resolve}`,
+    `default-server check inter ${t.failTimeoutSeconds}s fall ${t.maxFails} rise 1 observe layer4 error-limit ${t.maxFails} on-error mark-down${target.refuseWithoutReplicas ? " init-state down" : ""} pool-max-conn ${t.keepaliveConnections}${resolve}`,
     // Named like the replicas' aliases (gmail-1, ...), whatever address a test gives them: the access log's upstream.
     ...route.peers.map((p, i) => `server ${replicaNames(route)[i]} ${p}`),
   );

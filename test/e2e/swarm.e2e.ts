@@ -314,7 +314,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     await sleep(5000);
     const during = load!.mark();
     recordFigure("swarm drill: gateway update (stop-first per node), failed requests", during.failed, "requests", describeLoad(during).split("\n")[0]!);
-    expect(during.failed, describeLoad(during)).toBe(0);
+    expect(during.failed, `${describeLoad(during)}\n${await gatewayServerEvents()}`).toBe(0);
     expect(during.failedOver, "some requests met a stopped gateway and went on to another node").toBeGreaterThan(0);
   });
 
@@ -387,6 +387,22 @@ describe("the platform on a three-node Docker Swarm", () => {
     expect(whileDown.failed, describeLoad(whileDown)).toBe(0);
     expect(after.failed, describeLoad(after)).toBe(0);
   });
+
+  // What the gateways logged about their replicas (HAProxy's "Server be_x/y is DOWN/UP" lines), on every
+  // node, and graphiti's task history: for a drill's failure message.
+  async function gatewayServerEvents(): Promise<string> {
+    const out: string[] = [];
+    for (const n of workers()) {
+      const ids = (await n.engine.docker(["ps", "-aq", "--filter", "label=component=gateway"], { allowFail: true })).stdout.split("\n").filter(Boolean);
+      for (const id of ids) {
+        const logs = await n.engine.docker(["logs", "--timestamps", id], { allowFail: true });
+        const lines = (logs.stdout + logs.stderr).split("\n").filter((l) => /Server be_\S+ is (DOWN|UP)|no server available/.test(l));
+        out.push(`${n.name} gateway ${id.slice(0, 12)}:`, ...lines.slice(-15).map((l) => `  ${l.slice(0, 220)}`));
+      }
+    }
+    const ps = await swarm.manager.engine.docker(["service", "ps", "--no-trunc", "--format", "{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}", ...(await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti").map((s) => s.name)], { allowFail: true });
+    return [...out, ps.stdout].join("\n");
+  }
 
   // Neo4j's password (the stack's generated one) and a query through cypher-shell in its task.
   async function neo4jPass(): Promise<string> {

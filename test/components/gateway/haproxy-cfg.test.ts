@@ -242,6 +242,8 @@ describe("gateway on a Swarm", () => {
     const swarm = platformSchema.parse({ ...config, mode: "swarm", publishAddress: "0.0.0.0", gateway: { ...config.gateway, replicas: 2 } });
     const rendered = renderHaproxyCfg(gatewayModel(swarm), containerTarget(swarm));
     expect(rendered).toContain("tcp-request connection reject if { nbsrv(be_graphiti) eq 0 }");
+    expect(rendered).toMatch(/default-server check .* init-state down /);
     expect(conf).not.toContain("tcp-request connection reject");
+    expect(conf).not.toContain("init-state");
   });
 });
