@@ -287,10 +287,12 @@ describe("the platform on a three-node Docker Swarm", () => {
     // (seen before the fix: every overlay network replaced, refused while in use, and the update failed).
     const changed = r.steps.filter((s) => !s.startsWith("same ") && /^\S+ (docker|random|command):/.test(s));
     expect(changed.filter((s) => !/::(graphiti-\d+|backup|backup-file-platform-config\.json|verify-checks)( |$)/.test(s)), describeResult(r)).toEqual([]);
+    // Every replica's rolling update completed (its old task gone), so the whole update is in the window.
     await waitFor("graphiti's replicas updated and converged", async () => {
-      const g = (await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti");
-      return g.every((s) => s.env.includes("DRILL=mcp-update") && s.running === s.desired) ? true : undefined;
-    }, 3 * 60_000, 2000);
+      const g = (await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti" && longRunning(s));
+      const states = (await swarm.manager.engine.docker(["service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", ...g.map((s) => s.name)])).stdout.split("\n").filter(Boolean);
+      return g.every((s) => s.env.includes("DRILL=mcp-update") && s.running === s.desired) && states.length === g.length && states.every((st) => st === "completed") ? true : undefined;
+    }, 4 * 60_000, 2000);
     // Past the update's monitor window, so the old tasks are gone.
     await sleep(10_000);
     const during = load.mark();
