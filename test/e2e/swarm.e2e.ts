@@ -325,6 +325,16 @@ describe("the platform on a three-node Docker Swarm", () => {
     const worker = swarm.nodes.find((n) => n.role === "worker" && n !== swarm.stateNode)!;
     const m = swarm.manager.engine;
     const workerHost = worker.id;
+    // Something of the fleet's to move: if no MCP server runs on that worker (Swarm placed both graphiti
+    // replicas elsewhere, and never rebalances), one is spread there as an operator would, by a forced
+    // start-first update, which puts it on the node with the fewest tasks.
+    const onIt = async () => Object.entries(await placement(m)).filter(([s, nodes]) => s.startsWith("graphiti-") && nodes.includes(workerHost)).map(([s]) => s);
+    if ((await onIt()).length === 0) {
+      const g = (await serviceStates(m)).find((s) => s.service === "graphiti" && longRunning(s))!;
+      await m.docker(["service", "update", "--detach", "--force", g.name]);
+      await waitFor(`${g.name} moved onto ${worker.name}`, async () => ((await onIt()).length > 0 ? true : undefined), 3 * 60_000, 2000);
+      await waitFor(`${g.name}'s update completed`, async () => ((await m.docker(["service", "inspect", "--format", "{{.UpdateStatus.State}}", g.name])).stdout.trim() === "completed" ? true : undefined), 3 * 60_000, 2000);
+    }
     const before = await placement(m);
     const onWorker = Object.entries(before).filter(([, nodes]) => nodes.includes(workerHost)).map(([s]) => s);
     // Something to lose: a Neo4j node written before the drill.
@@ -354,6 +364,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     recordFigure("swarm drill: worker engine stopped -> verify passes", verified, "s");
     recordFigure("swarm drill: worker engine stopped, failed requests", during.failed, "requests", describeLoad(during).split("\n")[0]!);
     const after = await placement(m);
+    expect(onWorker.filter((s) => s.startsWith("graphiti-")).length, `an MCP server ran on the lost worker: ${onWorker.join(", ")}`).toBeGreaterThan(0);
     for (const s of onWorker.filter((s) => !s.startsWith("gateway"))) expect(after[s]!.length, s).toBeGreaterThan(0);
     expect(Object.values(after).flat()).not.toContain(workerHost);
     expect(Number(/\d+/.exec(await cypher("MATCH (n:SwarmDrill) RETURN count(n)", neo4jPassword))![0])).toBe(nodesBefore);
