@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { goDuration, labels, logOptions, type PlatformDefaults } from "./defaults";
-import { replicaAlias, type NetworkAttachment, type WorkloadSpec } from "./spec";
+import { healthWaitSeconds, replicaAlias, type NetworkAttachment, type WorkloadSpec } from "./spec";
 
 export interface SwarmSettings {
   // Node label that marks the node holding the stateful volumes: `node.labels.<label> == true`.
@@ -92,6 +92,10 @@ export function deployReplicaServices(
       swarm,
       { parent: opts.parent, dependsOn: [...(opts.dependsOn ?? []), ...(previous ? [previous] : [])] },
       i,
+      // Pulumi moves on to the next replica only once this one's update has converged: without it the
+      // provider returns at once and every replica rolls together (seen on the three-node Swarm: both
+      // graphiti replicas replaced within 5 s, and the gateways had neither for a few seconds).
+      { delay: "5s", timeout: `${Math.max(180, 2 * healthWaitSeconds(spec.healthcheck))}s` },
     );
     services.push(service);
   }
@@ -107,6 +111,13 @@ export function updateOrder(spec: Pick<WorkloadSpec, "stateful" | "ports">): "st
 }
 
 const nanoCpus = (cpus: number) => Math.round(cpus * 1e9);
+
+// A duration as the provider reads a service's back from Swarm: Go's form without a trailing zero unit
+// ("1m", "2m", "1h", "1m30s"), unlike a container's ("1m0s"). Written as "1m0s", every later `pulumi up`
+// saw the service's healthcheck or restart window changed (seen on a real Swarm).
+export function serviceDuration(seconds: number): string {
+  return goDuration(seconds).replace(/m0s$/, "m").replace(/h0m$/, "h");
+}
 const bytes = (mb: number) => mb * 1024 * 1024;
 
 function uidGid(user: string | undefined): { fileUid?: string; fileGid?: string } {
@@ -136,9 +147,10 @@ export function serviceArgs(
         args,
         user: spec.user,
         // Plain env only: secrets arrive as files (env holds at most their paths).
-        env: Object.fromEntries(
-          [...Object.entries(spec.env), ...Object.entries(env)].map(([k, v]) => [k, v] as [string, pulumi.Input<string>]),
-        ),
+        // Left out when empty: `{}` against none read back was a change at every `pulumi up`.
+        env: Object.keys(spec.env).length + Object.keys(env).length
+          ? Object.fromEntries([...Object.entries(spec.env), ...Object.entries(env)].map(([k, v]) => [k, v] as [string, pulumi.Input<string>]))
+          : undefined,
         labels: labelList,
         readOnly: spec.readOnlyRootFilesystem,
         init: true,
@@ -159,10 +171,10 @@ export function serviceArgs(
         ],
         healthcheck: {
           tests: spec.healthcheck.test,
-          interval: goDuration(spec.healthcheck.intervalSeconds),
-          timeout: goDuration(spec.healthcheck.timeoutSeconds),
+          interval: serviceDuration(spec.healthcheck.intervalSeconds),
+          timeout: serviceDuration(spec.healthcheck.timeoutSeconds),
           retries: spec.healthcheck.retries,
-          startPeriod: goDuration(spec.healthcheck.startPeriodSeconds),
+          startPeriod: serviceDuration(spec.healthcheck.startPeriodSeconds),
         },
         secrets: refs.secrets.map((s) => ({ secretId: s.id, secretName: s.name, fileName: s.file.path, fileMode: s.file.mode, ...owner })),
         configs: refs.configs.map((c) => ({ configId: c.id, configName: c.name, fileName: c.file.path, fileMode: c.file.mode, ...owner })),
@@ -172,13 +184,14 @@ export function serviceArgs(
         limits: { memoryBytes: bytes(spec.memoryMb), nanoCpus: nanoCpus(spec.cpus) },
         reservation: { memoryBytes: bytes(spec.memoryReservationMb), nanoCpus: nanoCpus(Math.min(spec.cpus, spec.cpus / 2)) },
       },
+      // Written as Swarm reads them back (zeros included), so that a later `pulumi up` sees no change.
       restartPolicy: spec.oneShot
-        ? { condition: "none" }
+        ? { condition: "none", delay: "0s", maxAttempts: 0, window: "0s" }
         : {
             condition: platform.restart.policy === "on-failure" ? "on-failure" : "any",
             maxAttempts: platform.restart.policy === "on-failure" ? platform.restart.maxRetries : undefined,
             delay: "5s",
-            window: "2m0s",
+            window: serviceDuration(120),
           },
       // Services with volumes run where their volumes are, the node labelled for state: a local volume
       // exists on one node, and two nodes would each get an empty copy of their own.
@@ -241,6 +254,7 @@ export function deployService(
   swarm: SwarmSettings,
   opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] },
   replica?: number,
+  converge?: docker.types.input.ServiceConvergeConfig,
 ): DeployedService {
   const { files } = swarmFiles(spec);
   const labelList = Object.entries(labels(spec, platform.environment)).map(([label, value]) => ({ label, value }));
@@ -255,10 +269,13 @@ export function deployService(
   }
   const service = new docker.Service(
     name,
-    serviceArgs(spec, platform, swarm, {
-      secrets: secrets.map((s) => ({ id: s.res.id, name: s.res.name, file: s.file })),
-      configs: configs.map((c) => ({ id: c.res.id, name: c.res.name, file: c.file })),
-    }, replica),
+    {
+      ...serviceArgs(spec, platform, swarm, {
+        secrets: secrets.map((s) => ({ id: s.res.id, name: s.res.name, file: s.file })),
+        configs: configs.map((c) => ({ id: c.res.id, name: c.res.name, file: c.file })),
+      }, replica),
+      ...(converge ? { convergeConfig: converge } : {}),
+    },
     { parent: opts.parent, dependsOn: opts.dependsOn },
   );
   return { service, secrets: secrets.map((s) => s.res), configs: configs.map((c) => c.res) };

@@ -21,6 +21,15 @@ export interface RenderTarget {
   // Docker's DNS, asked again every validSeconds so a replaced replica (new address, same alias) is found.
   // Omitted: peers are addresses resolved once at start (the tests' loopback stubs).
   resolver?: { address: string; validSeconds: number };
+  // On a Swarm, where a gateway runs on each of several nodes: a route none of whose replicas is usable
+  // here refuses new connections before TLS, so the client (or its load balancer) goes on to another
+  // node's gateway, as for a node without one. Seen in the three-node e2e: a gateway task just started by
+  // an update answered 503 "No server is available" for a route whose replicas ran on other nodes, until
+  // it had resolved and checked them. On one host there is no other gateway: the 503 tells the client.
+  // With it, a server also starts DOWN until its first good check (init-state down), so a gateway just
+  // started sends nothing to a replica it cannot reach yet. A Swarm gateway never reloads in place (its
+  // config is immutable: a change is a new task); on one host a reload would mark every replica down.
+  refuseWithoutReplicas?: boolean;
 }
 
 export const DOCKER_DNS = "127.0.0.11";
@@ -187,6 +196,7 @@ function frontend(route: GatewayRoute, model: GatewayModel, target: RenderTarget
   const maxBody = model.tuning.maxRequestBodyMb * 1024 * 1024;
   const lines: string[] = [
     `bind ${bind}${tls}`,
+    ...(target.refuseWithoutReplicas ? [`tcp-request connection reject if { nbsrv(${backend(route)}) eq 0 }`] : []),
     `log-format ${q(accessLogFormat(route))}`,
     "http-request set-var(txn.t0) date(0,us)",
     "http-request set-var(txn.path) path",
@@ -306,7 +316,7 @@ function backendSection(route: GatewayRoute, model: GatewayModel, target: Render
     "http-reuse safe",
     // Health: checked every failTimeoutSeconds, out after maxFails failed checks or consecutive failed
     // connections (a 5xx is the server's own answer, passed on), back after one good check.
-    `default-server check inter ${t.failTimeoutSeconds}s fall ${t.maxFails} rise 1 observe layer4 error-limit ${t.maxFails} on-error mark-down pool-max-conn ${t.keepaliveConnections}${resolve}`,
+    `default-server check inter ${t.failTimeoutSeconds}s fall ${t.maxFails} rise 1 observe layer4 error-limit ${t.maxFails} on-error mark-down${target.refuseWithoutReplicas ? " init-state down" : ""} pool-max-conn ${t.keepaliveConnections}${resolve}`,
     // Named like the replicas' aliases (gmail-1, ...), whatever address a test gives them: the access log's upstream.
     ...route.peers.map((p, i) => `server ${replicaNames(route)[i]} ${p}`),
   );

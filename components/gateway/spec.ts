@@ -30,7 +30,12 @@ export interface GatewayInputs {
 }
 
 export function containerTarget(c: PlatformConfig): RenderTarget {
-  return { confDir: GATEWAY_CONF_DIR, runtimeDir: GATEWAY_RUNTIME_DIR, resolver: { address: DOCKER_DNS, validSeconds: c.gateway.dnsValidSeconds } };
+  return {
+    confDir: GATEWAY_CONF_DIR,
+    runtimeDir: GATEWAY_RUNTIME_DIR,
+    resolver: { address: DOCKER_DNS, validSeconds: c.gateway.dnsValidSeconds },
+    ...(c.mode === "swarm" ? { refuseWithoutReplicas: true } : {}),
+  };
 }
 
 // Every host port of publishedPortClaims, bound to publishAddress; inside the container HAProxy listens on

@@ -25,6 +25,12 @@ export class Networks extends pulumi.ComponentResource {
   constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:network:Networks", name, {}, opts);
     const labels = Object.entries(args.labels).map(([label, value]) => ({ label, value }));
+    // On a Swarm the manager adds its own option to every overlay it creates (the VXLAN id,
+    // com.docker.network.driver.overlay.vxlanid_list), which the provider reads back: every later
+    // `pulumi up` then saw `options` changed and replaced both networks, which Swarm refuses while
+    // services use them (seen: "network … is in use by service …", the update failed). Options are
+    // fixed at creation either way: swarm.encryptBackend applies to a network when it is created.
+    const overlayOpts = { parent: this, ...(args.swarm ? { ignoreChanges: ["options"] } : {}) };
     this.backend = new docker.Network(
       `${name}-backend`,
       {
@@ -34,7 +40,7 @@ export class Networks extends pulumi.ComponentResource {
         labels,
         options: args.swarm?.encryptBackend ? { encrypted: "true" } : {},
       },
-      { parent: this },
+      overlayOpts,
     );
     this.frontend = new docker.Network(
       `${name}-frontend`,
@@ -45,7 +51,7 @@ export class Networks extends pulumi.ComponentResource {
         options:
           !args.swarm && net.isIPv4(args.publishAddress) ? { "com.docker.network.bridge.host_binding_ipv4": args.publishAddress } : {},
       },
-      { parent: this },
+      overlayOpts,
     );
     this.registerOutputs({ backend: this.backend.name, frontend: this.frontend.name });
   }

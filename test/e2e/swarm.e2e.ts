@@ -10,14 +10,13 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
-import { skipOrFail } from "../harness/tools";
 import { ready, recordFigure, tryReady } from "./lib/context";
 import type { Engine } from "./lib/engine";
 import { REGISTRY } from "./lib/registry";
 import { run, sleep, waitFor } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
 import { startLoad, type Load, type LoadReport } from "./lib/swarm-load";
-import { MANAGER_IP, startSwarm, type Swarm } from "./lib/swarm";
+import { startSwarm, type Swarm } from "./lib/swarm";
 import { RUN, RUN_DIR } from "./lib/toolchain";
 
 const NAME = "e2e-swarm";
@@ -127,6 +126,10 @@ describe("the platform on a three-node Docker Swarm", () => {
   let load: Load | undefined;
   let policyFile = "dev";
   const noIpsec = ipsecUnsupported();
+  // The nodes that run tasks: the manager is drained (lib/swarm.ts).
+  const workers = () => swarm.nodes.filter((n) => n.role === "worker");
+  // Said once, so a run's log shows why the backend overlay is not encrypted here.
+  console.log(noIpsec ? `swarm: backend overlay NOT encrypted: ${noIpsec}` : "swarm: the kernel carries ESP rfc4106(gcm(aes)): backend overlay encrypted");
 
   const verify = (timeout = 60) =>
     run(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "components/verify/cli.ts"), "--stack", NAME, "--timeout", String(timeout)], {
@@ -164,14 +167,17 @@ describe("the platform on a three-node Docker Swarm", () => {
         // both replicas of the servers with data, the monitor, the backups and a gateway, whose
         // reservations (half the limit) must fit (seen: a gateway pending, "insufficient resources").
         services: {
-          gmail: { replicas: 2, memoryMb: 256, cpus: 0.25, ...limits },
+          // gmail and rag keep data volumes, so both run on the state node whatever their count: one each.
+          // graphiti's two replicas (stateless) spread over the other nodes: the worker drill loses one.
+          gmail: { replicas: 1, memoryMb: 256, cpus: 0.25, ...limits },
           graphiti: { replicas: 2, memoryMb: 512, cpus: 0.5, ...limits },
-          rag: { replicas: 2, memoryMb: 256, cpus: 0.25, ...limits },
+          rag: { replicas: 1, memoryMb: 256, cpus: 0.25, ...limits },
         },
-        // A gateway on every node: each publishes the ports on its node's address.
+        // A gateway on every worker (the manager is drained): each publishes the ports on its node's
+        // address; the stack's URLs name the state node's, which every drill keeps.
         // The deploy's own checks wait for tasks that first pull their images on each node.
         verify: { timeoutSeconds: 300 },
-        gateway: { replicas: swarm.nodes.length, publicHost: MANAGER_IP, tls: { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" } },
+        gateway: { replicas: workers().length, publicHost: swarm.stateNode.ip, tls: { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" } },
       },
       secrets: { ...SECRETS, tlsCertificate: tls.cert, tlsPrivateKey: tls.key },
     });
@@ -219,8 +225,8 @@ describe("the platform on a three-node Docker Swarm", () => {
     // The tasks ran on more than one node; the stateful ones on the state node.
     const where = await placement(swarm.manager.engine);
     const nodesUsed = new Set(Object.values(where).flat());
-    expect(nodesUsed.size, JSON.stringify(where)).toBe(3);
-    for (const s of states.filter((s) => s.service === "neo4j")) expect(where[s.name], s.name).toEqual([swarm.stateNode.id]);
+    expect([...nodesUsed].sort(), JSON.stringify(where)).toEqual(workers().map((n) => n.id).sort());
+    for (const s of states.filter((s) => s.service === "neo4j" && longRunning(s))) expect(where[s.name], s.name).toEqual([swarm.stateNode.id]);
   });
 
   it("hands secrets to tasks only as files: no secret in any service's or container's env, on any node", async (ctx) => {
@@ -254,8 +260,11 @@ describe("the platform on a three-node Docker Swarm", () => {
     const where = await placement(swarm.manager.engine);
     const graphiti = Object.entries(where).filter(([s]) => s.startsWith("graphiti-")).flatMap(([, n]) => n);
     expect(graphiti.some((n) => n !== swarm.stateNode.id), JSON.stringify(where)).toBe(true);
-    skipOrFail(ctx, noIpsec);
-    expect(net.Options?.encrypted).toBe("true");
+    // Encrypted where the kernel can carry it (the platform's default, pinned for dev and prod by
+    // test/stacks/prod-swarm.test.ts); on a kernel without ESP the suite's stack turns it off explicitly,
+    // as docs/operations.md tells an operator to, and says why (printed at the start of the file).
+    if (noIpsec) expect(net.Options?.encrypted, noIpsec).toBeUndefined();
+    else expect(net.Options?.encrypted).toBe("true");
   });
 
   it("passes `npm run verify -- --stack`: health and an MCP handshake through the gateway, for every server", async (ctx) => {
@@ -267,17 +276,23 @@ describe("the platform on a three-node Docker Swarm", () => {
 
   it("updates an MCP server start-first under MCP load: 0 failed requests", async (ctx) => {
     ready(ctx);
-    load = await startMcpLoad(swarm.nodes.map((n) => n.ip));
+    load = await startMcpLoad(workers().map((n) => n.ip));
     await sleep(3000);
     const before = load.mark();
     expect(before.failed, describeLoad(before)).toBe(0);
     await stack.pulumi(["config", "set", "--path", "mcp-platform:services.graphiti.env.DRILL", "mcp-update"]);
     const r = await stack.op({ op: "up", policyConfig: policyFile });
     expect(r.ok, describeResult(r)).toBe(true);
+    // Only what the change names: graphiti's services, and the backups' copy of the stack's settings
+    // (seen before the fix: every overlay network replaced, refused while in use, and the update failed).
+    const changed = r.steps.filter((s) => !s.startsWith("same ") && /^\S+ (docker|random|command):/.test(s));
+    expect(changed.filter((s) => !/::(graphiti-\d+|backup|backup-file-platform-config\.json|verify-checks)( |$)/.test(s)), describeResult(r)).toEqual([]);
+    // Every replica's rolling update completed (its old task gone), so the whole update is in the window.
     await waitFor("graphiti's replicas updated and converged", async () => {
-      const g = (await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti");
-      return g.every((s) => s.env.includes("DRILL=mcp-update") && s.running === s.desired) ? true : undefined;
-    }, 3 * 60_000, 2000);
+      const g = (await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti" && longRunning(s));
+      const states = (await swarm.manager.engine.docker(["service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", ...g.map((s) => s.name)])).stdout.split("\n").filter(Boolean);
+      return g.every((s) => s.env.includes("DRILL=mcp-update") && s.running === s.desired) && states.length === g.length && states.every((st) => st === "completed") ? true : undefined;
+    }, 4 * 60_000, 2000);
     // Past the update's monitor window, so the old tasks are gone.
     await sleep(10_000);
     const during = load.mark();
@@ -301,7 +316,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     await sleep(5000);
     const during = load!.mark();
     recordFigure("swarm drill: gateway update (stop-first per node), failed requests", during.failed, "requests", describeLoad(during).split("\n")[0]!);
-    expect(during.failed, describeLoad(during)).toBe(0);
+    expect(during.failed, `${describeLoad(during)}\n${await gatewayServerEvents()}`).toBe(0);
     expect(during.failedOver, "some requests met a stopped gateway and went on to another node").toBeGreaterThan(0);
   });
 
@@ -310,6 +325,16 @@ describe("the platform on a three-node Docker Swarm", () => {
     const worker = swarm.nodes.find((n) => n.role === "worker" && n !== swarm.stateNode)!;
     const m = swarm.manager.engine;
     const workerHost = worker.id;
+    // Something of the fleet's to move: if no MCP server runs on that worker (Swarm placed both graphiti
+    // replicas elsewhere, and never rebalances), one is spread there as an operator would, by a forced
+    // start-first update, which puts it on the node with the fewest tasks.
+    const onIt = async () => Object.entries(await placement(m)).filter(([s, nodes]) => s.startsWith("graphiti-") && nodes.includes(workerHost)).map(([s]) => s);
+    if ((await onIt()).length === 0) {
+      const g = (await serviceStates(m)).find((s) => s.service === "graphiti" && longRunning(s))!;
+      await m.docker(["service", "update", "--detach", "--force", g.name]);
+      await waitFor(`${g.name} moved onto ${worker.name}`, async () => ((await onIt()).length > 0 ? true : undefined), 3 * 60_000, 2000);
+      await waitFor(`${g.name}'s update completed`, async () => ((await m.docker(["service", "inspect", "--format", "{{.UpdateStatus.State}}", g.name])).stdout.trim() === "completed" ? true : undefined), 3 * 60_000, 2000);
+    }
     const before = await placement(m);
     const onWorker = Object.entries(before).filter(([, nodes]) => nodes.includes(workerHost)).map(([s]) => s);
     // Something to lose: a Neo4j node written before the drill.
@@ -321,9 +346,12 @@ describe("the platform on a three-node Docker Swarm", () => {
     await swarm.stopNode(worker);
     await waitFor("the manager sees the worker down", async () => ((await swarm.nodeStates())[worker.id]?.state === "down" ? true : undefined), 2 * 60_000, 1000);
     const down = (Date.now() - t0) / 1000;
-    // Every service but the gateway (one per node: the lost node's stays pending) back to its replicas.
+    // Every service but the gateway (one per node: the lost node's stays pending) running its replicas
+    // again, each a running task on a node still up (the lost node's tasks are no longer counted).
     await waitFor("every service rescheduled", async () => {
-      const left = unconverged(await serviceStates(m), (s) => s.component === "gateway");
+      const states = (await serviceStates(m)).filter((s) => longRunning(s) && s.component !== "gateway");
+      const where = await placement(m);
+      const left = states.filter((s) => (where[s.name] ?? []).filter((n) => n !== workerHost).length < s.desired).map((s) => s.name);
       if (left.length === 0) return true;
       throw new Error(left.join(", "));
     }, 4 * 60_000, 1000);
@@ -336,11 +364,19 @@ describe("the platform on a three-node Docker Swarm", () => {
     recordFigure("swarm drill: worker engine stopped -> verify passes", verified, "s");
     recordFigure("swarm drill: worker engine stopped, failed requests", during.failed, "requests", describeLoad(during).split("\n")[0]!);
     const after = await placement(m);
+    expect(onWorker.filter((s) => s.startsWith("graphiti-")).length, `an MCP server ran on the lost worker: ${onWorker.join(", ")}`).toBeGreaterThan(0);
     for (const s of onWorker.filter((s) => !s.startsWith("gateway"))) expect(after[s]!.length, s).toBeGreaterThan(0);
     expect(Object.values(after).flat()).not.toContain(workerHost);
     expect(Number(/\d+/.exec(await cypher("MATCH (n:SwarmDrill) RETURN count(n)", neo4jPassword))![0])).toBe(nodesBefore);
     expect(verified, "verify passed again within 3 minutes of the node loss").toBeLessThan(180);
     console.log(`worker loss: ${describeLoad(during)}`);
+    // The worker back: it rejoins by itself, and its gateway (pending meanwhile) starts there again.
+    await swarm.startNode(worker);
+    await waitFor("the worker ready and every service converged", async () => {
+      const left = unconverged(await serviceStates(m));
+      if ((await swarm.nodeStates())[worker.id]?.state === "ready" && left.length === 0) return true;
+      throw new Error(left.join(", "));
+    }, 3 * 60_000, 2000);
   });
 
   it("keeps serving while the manager's engine restarts", async (ctx) => {
@@ -364,6 +400,22 @@ describe("the platform on a three-node Docker Swarm", () => {
     expect(whileDown.failed, describeLoad(whileDown)).toBe(0);
     expect(after.failed, describeLoad(after)).toBe(0);
   });
+
+  // What the gateways logged about their replicas (HAProxy's "Server be_x/y is DOWN/UP" lines), on every
+  // node, and graphiti's task history: for a drill's failure message.
+  async function gatewayServerEvents(): Promise<string> {
+    const out: string[] = [];
+    for (const n of workers()) {
+      const ids = (await n.engine.docker(["ps", "-aq", "--filter", "label=component=gateway"], { allowFail: true })).stdout.split("\n").filter(Boolean);
+      for (const id of ids) {
+        const logs = await n.engine.docker(["logs", "--timestamps", id], { allowFail: true });
+        const lines = (logs.stdout + logs.stderr).split("\n").filter((l) => /Server be_\S+ is (DOWN|UP)|no server available/.test(l));
+        out.push(`${n.name} gateway ${id.slice(0, 12)}:`, ...lines.slice(-15).map((l) => `  ${l.slice(0, 220)}`));
+      }
+    }
+    const ps = await swarm.manager.engine.docker(["service", "ps", "--no-trunc", "--format", "{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}", ...(await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti").map((s) => s.name)], { allowFail: true });
+    return [...out, ps.stdout].join("\n");
+  }
 
   // Neo4j's password (the stack's generated one) and a query through cypher-shell in its task.
   async function neo4jPass(): Promise<string> {

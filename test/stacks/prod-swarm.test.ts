@@ -45,8 +45,10 @@ describe("the prod stack in swarm mode", () => {
         const frontend = (task(s).networksAdvanceds as { aliases: string[] }[])[0]!;
         expect(frontend.aliases, s.name).toEqual([name, `${name}-${i + 1}`]);
       }
-      // The second waits for the first: Pulumi rolls an update through them one at a time.
+      // The second waits for the first, and each for its own update to converge: Pulumi rolls an update
+      // through them one at a time.
       expect(replicas[1]!.dependsOn, name).toContain(replicas[0]!.name);
+      for (const s of replicas) expect(s.inputs.convergeConfig, s.name).toMatchObject({ delay: "5s", timeout: expect.stringMatching(/^\d+s$/) });
     }
   });
 

@@ -6,7 +6,7 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
 import { platformDefaults } from "../../harness/fixtures";
-import { SECRET_ENV_SHIM, SECRET_ENV_SHIM_SOURCE, serviceArgs, swarmFiles } from "../../../components/container/swarm";
+import { SECRET_ENV_SHIM, SECRET_ENV_SHIM_SOURCE, serviceArgs, serviceDuration, swarmFiles } from "../../../components/container/swarm";
 
 const platform = platformDefaults({ environment: "prod", mode: "swarm" });
 
@@ -51,6 +51,16 @@ describe("a workload on Docker Swarm", () => {
     expect(task.restartPolicy).toMatchObject({ condition: "any", maxAttempts: undefined });
     const onFailure = serviceArgs(spec(), { ...platform, restart: { policy: "on-failure", maxRetries: 5 } }, platform.swarm, noRefs);
     expect((onFailure.taskSpec as unknown as Obj).restartPolicy).toMatchObject({ condition: "on-failure", maxAttempts: 5 });
+  });
+
+  it("writes durations, restart policies and env as Swarm reads them back, so a second `pulumi up` changes nothing", () => {
+    expect([0, 5, 60, 90, 120, 3600, 3660].map(serviceDuration)).toEqual(["0s", "5s", "1m", "1m30s", "2m", "1h", "1h1m"]);
+    const task = serviceArgs(spec({ healthcheck: healthcheck(["CMD", "true"], { startPeriodSeconds: 60 }) }), platform, platform.swarm, noRefs).taskSpec as unknown as Obj;
+    expect((task.containerSpec as Obj).healthcheck).toMatchObject({ startPeriod: "1m", interval: "15s", timeout: "5s" });
+    expect(task.restartPolicy).toMatchObject({ delay: "5s", window: "2m" });
+    const oneShot = serviceArgs(spec({ oneShot: true, env: {}, secretEnv: {} }), platform, platform.swarm, noRefs).taskSpec as unknown as Obj;
+    expect(oneShot.restartPolicy).toEqual({ condition: "none", delay: "0s", maxAttempts: 0, window: "0s" });
+    expect((oneShot.containerSpec as Obj).env).toBeUndefined();
   });
 
   it("starts the new task before stopping the old one, and rolls back a failed update", () => {

@@ -236,3 +236,14 @@ describe("gateway workload", () => {
     expect(selfSignedCommand("mcp.local")).toContain("subjectAltName=DNS:mcp.local,");
   });
 });
+
+describe("gateway on a Swarm", () => {
+  it("refuses a route's connections while none of its replicas is usable there, so clients go on to another node; on one host it answers 503", () => {
+    const swarm = platformSchema.parse({ ...config, mode: "swarm", publishAddress: "0.0.0.0", gateway: { ...config.gateway, replicas: 2 } });
+    const rendered = renderHaproxyCfg(gatewayModel(swarm), containerTarget(swarm));
+    expect(rendered).toContain("tcp-request connection reject if { nbsrv(be_graphiti) eq 0 }");
+    expect(rendered).toMatch(/default-server check .* init-state down /);
+    expect(conf).not.toContain("tcp-request connection reject");
+    expect(conf).not.toContain("init-state");
+  });
+});

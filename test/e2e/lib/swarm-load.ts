@@ -1,4 +1,4 @@
-// MCP load for the Swarm drills: a few workers, each sending MCP `initialize` requests one after another
+// MCP load for the Swarm drills: a few workers, each sending MCP `initialize` requests at a steady rate
 // through the gateways (TLS, API key) to every server in turn, for as long as it runs. Like a load
 // balancer in front of gateways that publish host-mode ports, a request that could not open a TLS
 // session with a node's gateway (refused: none listening there, or its engine stopped) is sent to the
@@ -42,7 +42,27 @@ const INIT = JSON.stringify({
 // balancer may send it to the next node (connection refused, unreachable, or no handshake within 3 s).
 class NotConnected extends Error {}
 
-function post(host: string, port: number, key: string, ca: string): Promise<{ status: number; body: string }> {
+// Ends the session an initialize opened (DELETE, as a client that is done does), so that the servers do
+// not hold every session the drills open: the stand-ins, like the real servers, keep sessions in memory
+// until they are closed (seen: gmail and rag OOM-killed at their 256 MB limit after a few minutes of
+// load). Best effort and not counted: the measured request is the initialize.
+function endSession(host: string, port: number, key: string, ca: string, sessionId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = https.request(
+      { host, port, path: "/mcp", method: "DELETE", ca, agent: false, timeout: 5000, headers: { authorization: `Bearer ${key}`, "mcp-session-id": sessionId } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve());
+        res.on("error", () => resolve());
+      },
+    );
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve());
+    req.end();
+  });
+}
+
+function post(host: string, port: number, key: string, ca: string): Promise<{ status: number; body: string; sessionId?: string }> {
   return new Promise((resolve, reject) => {
     let connected = false;
     const req = https.request(
@@ -65,7 +85,8 @@ function post(host: string, port: number, key: string, ca: string): Promise<{ st
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        const sid = res.headers["mcp-session-id"];
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, sessionId: typeof sid === "string" ? sid : undefined }));
         res.on("error", reject);
       },
     );
@@ -85,7 +106,13 @@ function post(host: string, port: number, key: string, ca: string): Promise<{ st
   });
 }
 
-export function startLoad(target: LoadTarget, workers = 3): Load {
+// A steady rate, not as fast as the servers answer: a closed loop saturated the smallest replicas (0.5 CPU
+// each on a loaded 2-core machine), whose health checks then timed out and the gateways took them out of
+// rotation — failures of the load, not of the drill.
+export const LOAD_RATE_PER_SECOND = 20;
+
+export function startLoad(target: LoadTarget, workers = 3, ratePerSecond = LOAD_RATE_PER_SECOND): Load {
+  const spacingMs = (1000 * workers) / ratePerSecond;
   let running = true;
   let period = { sent: 0, ok: 0, failed: 0, failedOver: 0, failures: [] as string[], since: Date.now() };
   let turn = 0;
@@ -99,8 +126,10 @@ export function startLoad(target: LoadTarget, workers = 3): Load {
       const host = target.hosts[(i + n) % target.hosts.length]!;
       try {
         const r = await post(host, route.port, route.key, target.ca);
-        if (r.status === 200 && /"result"/.test(r.body)) counted.ok++;
-        else {
+        if (r.status === 200 && /"result"/.test(r.body)) {
+          counted.ok++;
+          if (r.sessionId) await endSession(host, route.port, route.key, target.ca, r.sessionId);
+        } else {
           counted.failed++;
           if (counted.failures.length < 10) counted.failures.push(`${host}:${route.port} HTTP ${r.status} ${r.body.slice(0, 120)}`);
         }
@@ -115,7 +144,12 @@ export function startLoad(target: LoadTarget, workers = 3): Load {
     if (counted.failures.length < 10) counted.failures.push(last);
   };
   const loops = Array.from({ length: workers }, async () => {
-    while (running) await one();
+    while (running) {
+      const t0 = Date.now();
+      await one();
+      const rest = spacingMs - (Date.now() - t0);
+      if (rest > 0 && running) await new Promise((r) => setTimeout(r, rest));
+    }
   });
   const report = (): LoadReport => ({ ...period, failures: [...period.failures], seconds: (Date.now() - period.since) / 1000 });
   return {

@@ -3,7 +3,7 @@
 // bridge there, join as workers. Started with nsenter --net (engine.sh): `ip netns exec` would remount
 // /sys and hide the cgroups. Every node reaches the suite's registry as 127.0.0.1:5000 (a forwarder in
 // each namespace) and uses it as its Docker Hub mirror, so an image reference means the same image on
-// every node. One worker is labelled the state node.
+// every node. One worker is labelled the state node; the manager is drained (it runs no task).
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -169,6 +169,10 @@ export async function startSwarm(manager: Engine, workers: string[], stateLabel 
   // The state node: a worker, so that the other worker and the manager can be lost without the state.
   const stateNode = nodes[1]!;
   await manager.docker(["node", "update", "--label-add", `${stateLabel}=true`, stateNode.id]);
+  // The manager runs no task, as Docker advises for a Swarm with one manager (docs/operations.md): a
+  // restart of its engine then stops nothing that serves (seen with it active: the graphiti replica the
+  // worker drill had moved onto it went down with its engine, and the gateways answered 503 meanwhile).
+  await manager.docker(["node", "update", "--availability", "drain", nodes[0]!.id]);
   fs.mkdirSync(RUN_DIR, { recursive: true });
   return {
     manager: nodes[0]!,
