@@ -6,11 +6,10 @@
 // found by restic check and refused by restore before anything stops; the drill runs on its schedule and
 // passes. Figures: backup, incremental, restore and drill durations. The graph is small (CI runs this
 // file); `npm run bench -- backup` runs the large one (bench/backup.ts).
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
-import { pollUntil, ready, recordFigure, tryReady } from "./lib/context";
+import { loadAverage, pollUntil, ready, recordFigure, tryReady } from "./lib/context";
 import type { Engine } from "./lib/engine";
 import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
@@ -29,9 +28,8 @@ const DOCUMENTS = Math.floor(PEOPLE / 4);
 const KNOWS = (PEOPLE + DOCUMENTS) * 3;
 // Random bytes in gmail's volume (incompressible, as restic sees most volume data); the bench sets more.
 const VOLUME_MB = Number(process.env.MCP_E2E_BACKUP_VOLUME_MB ?? 3);
-// Each figure with the machine's 1-minute load average when it was taken (2 cores: 2 is fully busy).
-const figure = (name: string, value: number, unit: string, note = "") =>
-  recordFigure(name, value, unit, [note, `load ${os.loadavg()[0]!.toFixed(1)}`].filter(Boolean).join("; "));
+// Each figure with the machine's load average when it was taken.
+const figure = (name: string, value: number, unit: string, note = "") => recordFigure(name, value, unit, [note, `load ${loadAverage()}`].filter(Boolean).join("; "));
 
 interface Status {
   lastVerifiedBackup: string | null;

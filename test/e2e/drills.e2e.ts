@@ -21,7 +21,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skipOrFail } from "../harness/tools";
 import { composeProject, composeYaml, modelFromState, type StateResource } from "./lib/compose";
-import { inspectAll, label, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
+import { inspectAll, label, loadAverage, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
 import { restartEngine, setLiveRestore, type Engine } from "./lib/engine";
 import { describeSummary, LoadGenerator, type LoadTarget, type Summary } from "./lib/load";
 import { run } from "./lib/run";
@@ -36,8 +36,6 @@ const PORTS = { gmail: 8080, graphiti: 8082, rag: 8084 } as const;
 const RATE_LIMIT = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// The machine's 1-minute load average, noted with each figure (a shared 2-core machine: 2 is fully busy).
-const loadAverage = () => os.loadavg()[0]!.toFixed(1);
 
 // The address clients use: this network namespace's own (not loopback, so the published ports are reached
 // through Docker's NAT rules, which outlive a daemon restart, rather than its userland proxy).

@@ -1,6 +1,7 @@
 // What every end-to-end test file uses: the suite's context (or why it cannot run), the engine, the
 // containers of a stack as Docker reports them, and the figures the benchmark reads.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { inject, type TestContext } from "vitest";
 import type { E2EContext } from "../setup";
@@ -60,6 +61,9 @@ export async function inspectAll(e: Engine, filters: string[] = []): Promise<Ins
 export const label = (c: Inspected, key: string) => c.Config.Labels[key];
 
 // Figures for `npm run bench` (bench/README.md): the latest run's, by name.
+// The machine's 1-minute load average, noted with each figure (a shared 2-core machine: 2 is fully busy).
+export const loadAverage = (): string => os.loadavg()[0]!.toFixed(1);
+
 export function recordFigure(name: string, value: number, unit: string, note = ""): void {
   const file = path.join(E2E_DIR, "figures.json");
   const figures = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
