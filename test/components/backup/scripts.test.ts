@@ -552,7 +552,14 @@ describe("the scheduler (backup.sh schedule) and its healthcheck", { timeout: 30
   it("backs up at once when no backup is newer than the RPO, and reports healthy while it ticks", async (ctx) => {
     needTools(ctx);
     const s = sandbox();
-    const env = { ...s.env, BACKUP_SCHEDULES: JSON.stringify([{ name: "nightly", cron: "30 2 * * *" }]), BACKUP_DRILL_CRON: "0 4 * * 0" };
+    // The runs' clock pinned (the scheduler's own minute ticks stay real): the catch-up and the manual run
+    // must fall in one hour for the retention below, whatever the wall clock says.
+    const env = {
+      ...s.env,
+      BACKUP_SCHEDULES: JSON.stringify([{ name: "nightly", cron: "30 2 * * *" }]),
+      BACKUP_DRILL_CRON: "0 4 * * 0",
+      BACKUP_NOW: String(T0),
+    };
     // Its own process group, so that stopping it also stops the sleep it waits in.
     const child = spawn("bash", [BACKUP, "schedule"], { env, stdio: ["ignore", "ignore", "pipe"], detached: true });
     let log = "";
@@ -566,7 +573,7 @@ describe("the scheduler (backup.sh schedule) and its healthcheck", { timeout: 30
       expect(snapshots(s)).toHaveLength(1);
       expect(sh(s, BACKUP, ["health"]).status).toBe(0);
       // A manual run while the scheduler waits: the scheduler holds the run lock only during its runs.
-      const manual = sh(s, BACKUP, ["run", "manual"]);
+      const manual = sh(s, BACKUP, ["run", "manual"], { BACKUP_NOW: String(T0 + 60) });
       expect(manual.status, manual.stderr).toBe(0);
       // Both in the same hour: retention keeps the newer, the manual one.
       expect(snapshots(s).map((x) => x.id.slice(0, 8))).toEqual([manual.stdout.trim()]);
