@@ -66,7 +66,8 @@ DRILL_PORT=${BACKUP_DRILL_BOLT_PORT:-17687}
 DRILL_HEAP=${BACKUP_DRILL_HEAP:-512m}
 DRILL_PAGECACHE=${BACKUP_DRILL_PAGECACHE:-128m}
 DRILL_START_SECONDS=${BACKUP_DRILL_START_SECONDS:-180}
-CYPHER_SHELL_JAVA_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# The JVM options of cypher-shell and of the drill's scratch Neo4j (why: cypher_jvm below).
+CYPHER_SHELL_JAVA_OPTIONS=${BACKUP_CYPHER_SHELL_JAVA_OPTIONS-"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
 
 log() { printf '%s backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 die() {
@@ -155,7 +156,7 @@ cypher_batch() {
 # A client JVM that starts fast: C1 only (no C2 compiler threads competing for a busy CPU) and the
 # serial collector; it runs for seconds, not hours. BACKUP_CYPHER_SHELL_JAVA_OPTIONS overrides.
 cypher_jvm() {
-  JAVA_TOOL_OPTIONS="${BACKUP_CYPHER_SHELL_JAVA_OPTIONS-$CYPHER_SHELL_JAVA_OPTIONS}" "$@" 2> >(grep -v '^Picked up JAVA_TOOL_OPTIONS' >&2)
+  JAVA_TOOL_OPTIONS="$CYPHER_SHELL_JAVA_OPTIONS" "$@" 2> >(grep -v '^Picked up JAVA_TOOL_OPTIONS' >&2)
 }
 
 # record URI: the graph's record as JSON on stdout. Counts per label and type, constraints and

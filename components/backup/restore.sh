@@ -37,6 +37,9 @@ EXPORT_PATH=$BACKUP_DIR/export/neo4j
 VOLUMES_DIR=${BACKUP_VOLUMES_DIR:-/volumes}
 SECRETS_DIR=/run/backup-secrets
 SHARE_DIR=/opt/backup
+# The replay's cypher-shell JVM: the options backup.sh gives its own (C1 only, serial collector), and
+# the same override.
+CYPHER_SHELL_JAVA_OPTIONS=${BACKUP_CYPHER_SHELL_JAVA_OPTIONS-"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
 
 # ---- inside a helper container (or a test): restic against $RESTIC_REPOSITORY ----
 
@@ -218,7 +221,7 @@ restore_neo4j() {
       printf 'would run: docker run … cat %s/neo4j.cypher | docker exec -i %s cypher-shell -d neo4j\n' "$STAGING$EXPORT_PATH" "$c"
     else
       helper_bash -c "cat '$STAGING$EXPORT_PATH/neo4j.cypher'" |
-        docker exec -i -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e JAVA_TOOL_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" "$c" sh -c 'NEO4J_PASSWORD="${NEO4J_AUTH#*/}" exec cypher-shell -u neo4j -d neo4j --format plain' >/dev/null ||
+        docker exec -i -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e JAVA_TOOL_OPTIONS="$CYPHER_SHELL_JAVA_OPTIONS" "$c" sh -c 'NEO4J_PASSWORD="${NEO4J_AUTH#*/}" exec cypher-shell -u neo4j -d neo4j --format plain' >/dev/null ||
         die "replaying the export into Neo4j failed: the old store is in neo4j-data/pre-restore-$STAMP"
     fi
   fi
