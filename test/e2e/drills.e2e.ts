@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skipOrFail } from "../harness/tools";
 import { composeProject, composeYaml, modelFromState, type StateResource } from "./lib/compose";
 import { inspectAll, label, loadAverage, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
-import { restartEngine, setLiveRestore, type Engine } from "./lib/engine";
+import { restartEngine, setLiveRestore, watchHealthy, type Engine } from "./lib/engine";
 import { describeSummary, LoadGenerator, type LoadTarget, type Summary } from "./lib/load";
 import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
@@ -377,11 +377,20 @@ describe("drills under load on a real Docker engine", () => {
 
     const compose = (args: string[]) =>
       run(r.toolchain.composeBin!, ["-f", file, "-p", project.name, ...args], { env: { ...process.env, DOCKER_HOST: r.engineHost }, timeoutMs: 15 * 60_000, allowFail: true });
+    // Until the last long-running container first reported healthy, from the engine's events: what
+    // each tool does once all are healthy (Pulumi's firewall rules, outputs and checks) is apart.
+    const toAllHealthy = async (started: number, healthy: Map<string, number>) => {
+      const serving = (await inspectAll(engine)).filter((c) => c.State.Status === "running" && label(c, "component") !== "volume-init");
+      expect(serving.filter((c) => !healthy.has(c.Id)).map((c) => c.Name)).toEqual([]);
+      return (Math.max(...serving.map((c) => healthy.get(c.Id)!)) - started) / 1000;
+    };
     const composeLoad = [loadAverage()];
     const started = Date.now();
+    const composeEvents = watchHealthy(engine, started);
     const upped = await compose(["up", "-d", "--wait", "--wait-timeout", "600"]);
     const composeSeconds = (Date.now() - started) / 1000;
     composeLoad.push(loadAverage());
+    let composeHealthy = 0;
     try {
       expect(upped.status, `docker compose up --wait:\n${upped.stdout}${upped.stderr}`).toBe(0);
       // The same long-running containers, each healthy; the inits ran and exited 0.
@@ -391,6 +400,7 @@ describe("drills under load on a real Docker engine", () => {
         serving(containers.map((x) => ({ service: serviceOf(x), health: "healthy", init: /volume-init$/.test(x.urn) }))),
       );
       for (const c of ran.filter((c) => label(c, "component") === "volume-init")) expect(`${c.Name} ${c.State.Status} ${c.State.ExitCode}`).toBe(`${c.Name} exited 0`);
+      composeHealthy = await toAllHealthy(started, await composeEvents.stop());
     } finally {
       const gone = await compose(["down", "-v", "--timeout", "30"]);
       fs.rmSync(file, { force: true });
@@ -398,14 +408,20 @@ describe("drills under load on a real Docker engine", () => {
     }
 
     const pulumiLoad = [loadAverage()];
+    const pulumiStarted = Date.now();
+    const pulumiEvents = watchHealthy(engine, pulumiStarted);
     const again = await stack.op({ op: "up", policyConfig: "prod" });
     pulumiLoad.push(loadAverage());
     expect(again.ok, describeResult(again)).toBe(true);
     deployed = true;
-    const ratio = again.seconds / composeSeconds;
-    process.stderr.write(`time to healthy: pulumi up ${again.seconds.toFixed(1)} s (load ${pulumiLoad.join("–")}), docker compose up --wait ${composeSeconds.toFixed(1)} s (load ${composeLoad.join("–")}): ${ratio.toFixed(2)}×\n`);
-    recordFigure("time to healthy: docker compose up -d --wait (same containers)", Number(composeSeconds.toFixed(1)), "s", `load average ${composeLoad.join("–")}; ${containers.length} containers`);
-    recordFigure("time to healthy: pulumi up (same stack, right after)", Number(again.seconds.toFixed(1)), "s", `load average ${pulumiLoad.join("–")}; with the policy pack, the firewall and the deploy's checks`);
+    const pulumiHealthy = await toAllHealthy(pulumiStarted, await pulumiEvents.stop());
+    const ratio = pulumiHealthy / composeHealthy;
+    process.stderr.write(
+      `time to all healthy: pulumi up ${pulumiHealthy.toFixed(1)} s (whole up ${again.seconds.toFixed(1)} s, load ${pulumiLoad.join("–")}), ` +
+        `docker compose up --wait ${composeHealthy.toFixed(1)} s (whole ${composeSeconds.toFixed(1)} s, load ${composeLoad.join("–")}): ${ratio.toFixed(2)}×\n`,
+    );
+    recordFigure("time to healthy: docker compose up -d --wait (same containers)", Number(composeHealthy.toFixed(1)), "s", `load average ${composeLoad.join("–")}; ${containers.length} containers; the command returned at ${composeSeconds.toFixed(1)} s`);
+    recordFigure("time to healthy: pulumi up (same stack, right after)", Number(pulumiHealthy.toFixed(1)), "s", `load average ${pulumiLoad.join("–")}; the whole up (policy pack, firewall, the deploy's checks) ${again.seconds.toFixed(1)} s`);
     recordFigure("time to healthy: pulumi up / docker compose up --wait", Number(ratio.toFixed(2)), "×", "goal ≤ 1.2");
   });
 });

@@ -1,4 +1,5 @@
 // The Docker engines of the suite (.ci/toolchain/engine.sh), and the docker CLI pointed at one of them.
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../../harness/stack-files";
@@ -50,6 +51,37 @@ export async function setLiveRestore(e: Engine, on: boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`the engine ${e.name} did not take live-restore=${on}`);
+}
+
+// When each container first reported healthy (ms since the epoch), from the engine's event stream from
+// `sinceMs` on: the moment "all healthy" was reached, apart from what a tool does after it.
+export function watchHealthy(e: Engine, sinceMs: number): { stop(): Promise<Map<string, number>> } {
+  const child = spawn("docker", ["-H", e.host, "events", "--since", String(Math.floor(sinceMs / 1000)), "--filter", "type=container", "--format", "{{json .}}"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const healthy = new Map<string, number>();
+  let buffered = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor: { ID: string } };
+      if (ev.Action === "health_status: healthy" && !healthy.has(ev.Actor.ID)) healthy.set(ev.Actor.ID, ev.timeNano / 1e6);
+    }
+  });
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return {
+    stop: async () => {
+      // The stream lags the engine a little: what was reported up to now is read before it stops.
+      await new Promise((r) => setTimeout(r, 1000));
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("close", r));
+      if (healthy.size === 0 && stderr) throw new Error(`docker events: ${stderr}`);
+      return healthy;
+    },
+  };
 }
 
 export async function stopEngine(name: string): Promise<void> {
