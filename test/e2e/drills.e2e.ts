@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skipOrFail } from "../harness/tools";
 import { composeProject, composeYaml, modelFromState, type StateResource } from "./lib/compose";
 import { inspectAll, label, loadAverage, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
-import { restartEngine, setLiveRestore, watchHealthy, type Engine } from "./lib/engine";
+import { restartEngine, setLiveRestore, watchLifecycles, type Engine, type Lifecycle } from "./lib/engine";
 import { describeSummary, LoadGenerator, type LoadTarget, type Summary } from "./lib/load";
 import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
@@ -379,14 +379,18 @@ describe("drills under load on a real Docker engine", () => {
       run(r.toolchain.composeBin!, ["-f", file, "-p", project.name, ...args], { env: { ...process.env, DOCKER_HOST: r.engineHost }, timeoutMs: 15 * 60_000, allowFail: true });
     // Until the last long-running container first reported healthy, from the engine's events: what
     // each tool does once all are healthy (Pulumi's firewall rules, outputs and checks) is apart.
-    const toAllHealthy = async (started: number, healthy: Map<string, number>) => {
+    // The timeline (seconds from the command's start) goes to the log: it shows where either one waits.
+    const toAllHealthy = async (tool: string, started: number, lives: Map<string, Lifecycle>) => {
       const serving = (await inspectAll(engine)).filter((c) => c.State.Status === "running" && label(c, "component") !== "volume-init");
-      expect(serving.filter((c) => !healthy.has(c.Id)).map((c) => c.Name)).toEqual([]);
-      return (Math.max(...serving.map((c) => healthy.get(c.Id)!)) - started) / 1000;
+      expect(serving.filter((c) => lives.get(c.Id)?.healthy === undefined).map((c) => c.Name)).toEqual([]);
+      const s = (t?: number) => (t === undefined ? "-" : ((t - started) / 1000).toFixed(1));
+      const rows = [...lives.values()].filter((l) => l.created !== undefined).sort((a, b) => (a.created ?? 0) - (b.created ?? 0)).map((l) => `  ${l.name}: created ${s(l.created)}, started ${s(l.started)}, healthy ${s(l.healthy)}`);
+      process.stderr.write(`${tool} timeline (s):\n${rows.join("\n")}\n`);
+      return (Math.max(...serving.map((c) => lives.get(c.Id)!.healthy!)) - started) / 1000;
     };
     const composeLoad = [loadAverage()];
     const started = Date.now();
-    const composeEvents = watchHealthy(engine, started);
+    const composeEvents = watchLifecycles(engine, started);
     const upped = await compose(["up", "-d", "--wait", "--wait-timeout", "600"]);
     const composeSeconds = (Date.now() - started) / 1000;
     composeLoad.push(loadAverage());
@@ -400,7 +404,7 @@ describe("drills under load on a real Docker engine", () => {
         serving(containers.map((x) => ({ service: serviceOf(x), health: "healthy", init: /volume-init$/.test(x.urn) }))),
       );
       for (const c of ran.filter((c) => label(c, "component") === "volume-init")) expect(`${c.Name} ${c.State.Status} ${c.State.ExitCode}`).toBe(`${c.Name} exited 0`);
-      composeHealthy = await toAllHealthy(started, await composeEvents.stop());
+      composeHealthy = await toAllHealthy("docker compose up", started, await composeEvents.stop());
     } finally {
       const gone = await compose(["down", "-v", "--timeout", "30"]);
       fs.rmSync(file, { force: true });
@@ -409,12 +413,12 @@ describe("drills under load on a real Docker engine", () => {
 
     const pulumiLoad = [loadAverage()];
     const pulumiStarted = Date.now();
-    const pulumiEvents = watchHealthy(engine, pulumiStarted);
+    const pulumiEvents = watchLifecycles(engine, pulumiStarted);
     const again = await stack.op({ op: "up", policyConfig: "prod" });
     pulumiLoad.push(loadAverage());
     expect(again.ok, describeResult(again)).toBe(true);
     deployed = true;
-    const pulumiHealthy = await toAllHealthy(pulumiStarted, await pulumiEvents.stop());
+    const pulumiHealthy = await toAllHealthy("pulumi up", pulumiStarted, await pulumiEvents.stop());
     const ratio = pulumiHealthy / composeHealthy;
     process.stderr.write(
       `time to all healthy: pulumi up ${pulumiHealthy.toFixed(1)} s (whole up ${again.seconds.toFixed(1)} s, load ${pulumiLoad.join("–")}), ` +

@@ -53,13 +53,21 @@ export async function setLiveRestore(e: Engine, on: boolean): Promise<void> {
   throw new Error(`the engine ${e.name} did not take live-restore=${on}`);
 }
 
-// When each container first reported healthy (ms since the epoch), from the engine's event stream from
-// `sinceMs` on: the moment "all healthy" was reached, apart from what a tool does after it.
-export function watchHealthy(e: Engine, sinceMs: number): { stop(): Promise<Map<string, number>> } {
+// Each container's life from the engine's event stream from `sinceMs` on: when it was created, started
+// and first reported healthy (ms since the epoch), by container ID. The moment "all healthy" was reached
+// comes apart from what a tool does after it, and the order shows where a deploy waits.
+export interface Lifecycle {
+  name: string;
+  created?: number;
+  started?: number;
+  healthy?: number;
+}
+
+export function watchLifecycles(e: Engine, sinceMs: number): { stop(): Promise<Map<string, Lifecycle>> } {
   const child = spawn("docker", ["-H", e.host, "events", "--since", String(Math.floor(sinceMs / 1000)), "--filter", "type=container", "--format", "{{json .}}"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const healthy = new Map<string, number>();
+  const lives = new Map<string, Lifecycle>();
   let buffered = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => {
@@ -67,8 +75,13 @@ export function watchHealthy(e: Engine, sinceMs: number): { stop(): Promise<Map<
     const lines = buffered.split("\n");
     buffered = lines.pop()!;
     for (const line of lines) {
-      const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor: { ID: string } };
-      if (ev.Action === "health_status: healthy" && !healthy.has(ev.Actor.ID)) healthy.set(ev.Actor.ID, ev.timeNano / 1e6);
+      const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor: { ID: string; Attributes: { name?: string } } };
+      const life = lives.get(ev.Actor.ID) ?? { name: ev.Actor.Attributes.name ?? ev.Actor.ID.slice(0, 12) };
+      const at = ev.timeNano / 1e6;
+      if (ev.Action === "create") life.created ??= at;
+      else if (ev.Action === "start") life.started ??= at;
+      else if (ev.Action === "health_status: healthy") life.healthy ??= at;
+      lives.set(ev.Actor.ID, life);
     }
   });
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -78,8 +91,8 @@ export function watchHealthy(e: Engine, sinceMs: number): { stop(): Promise<Map<
       await new Promise((r) => setTimeout(r, 1000));
       child.kill("SIGTERM");
       await new Promise((r) => child.once("close", r));
-      if (healthy.size === 0 && stderr) throw new Error(`docker events: ${stderr}`);
-      return healthy;
+      if (lives.size === 0 && stderr) throw new Error(`docker events: ${stderr}`);
+      return lives;
     },
   };
 }

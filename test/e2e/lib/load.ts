@@ -444,7 +444,8 @@ export function describeSummary(s: Summary): string {
     .join(", ");
   const first = s.failures
     .slice(0, 8)
-    .map((f) => `${f.target}#${f.client}@${f.replica ?? "?"} ${f.op}: ${f.cause}`)
+    // When it ended (UTC, to the millisecond): to be found in the gateway's and the replicas' logs.
+    .map((f) => `${f.target}#${f.client}@${f.replica ?? "?"} ${f.op}: ${f.cause} at ${new Date(f.end).toISOString().slice(11, 23)}`)
     .join("; ");
   const lost = s.lostSessions.map((l) => `${l.target}#${l.client}@${l.replica ?? "?"}`).join(" ");
   return `sent ${s.sent}, ok ${s.ok}, failed ${s.failed}${causes ? ` (${causes})` : ""}, sessions lost ${s.lostSessions.length}${lost ? ` [${lost}]` : ""}, skipped ${s.skipped}, p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms${first ? ` — ${first}` : ""}`;
