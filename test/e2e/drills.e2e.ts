@@ -393,6 +393,7 @@ describe("drills under load on a real Docker engine", () => {
     const composeEvents = watchLifecycles(engine, started);
     const upped = await compose(["up", "-d", "--wait", "--wait-timeout", "600"]);
     const composeSeconds = (Date.now() - started) / 1000;
+    const composeLives = await composeEvents.stop();
     composeLoad.push(loadAverage());
     let composeHealthy = 0;
     try {
@@ -404,7 +405,7 @@ describe("drills under load on a real Docker engine", () => {
         serving(containers.map((x) => ({ service: serviceOf(x), health: "healthy", init: /volume-init$/.test(x.urn) }))),
       );
       for (const c of ran.filter((c) => label(c, "component") === "volume-init")) expect(`${c.Name} ${c.State.Status} ${c.State.ExitCode}`).toBe(`${c.Name} exited 0`);
-      composeHealthy = await toAllHealthy("docker compose up", started, await composeEvents.stop());
+      composeHealthy = await toAllHealthy("docker compose up", started, composeLives);
     } finally {
       const gone = await compose(["down", "-v", "--timeout", "30"]);
       fs.rmSync(file, { force: true });
@@ -415,10 +416,11 @@ describe("drills under load on a real Docker engine", () => {
     const pulumiStarted = Date.now();
     const pulumiEvents = watchLifecycles(engine, pulumiStarted);
     const again = await stack.op({ op: "up", policyConfig: "prod" });
+    const pulumiLives = await pulumiEvents.stop();
     pulumiLoad.push(loadAverage());
     expect(again.ok, describeResult(again)).toBe(true);
     deployed = true;
-    const pulumiHealthy = await toAllHealthy("pulumi up", pulumiStarted, await pulumiEvents.stop());
+    const pulumiHealthy = await toAllHealthy("pulumi up", pulumiStarted, pulumiLives);
     const ratio = pulumiHealthy / composeHealthy;
     process.stderr.write(
       `time to all healthy: pulumi up ${pulumiHealthy.toFixed(1)} s (whole up ${again.seconds.toFixed(1)} s, load ${pulumiLoad.join("–")}), ` +
