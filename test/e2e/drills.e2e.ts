@@ -384,7 +384,7 @@ describe("drills under load on a real Docker engine", () => {
       const serving = (await inspectAll(engine)).filter((c) => c.State.Status === "running" && label(c, "component") !== "volume-init");
       expect(serving.filter((c) => lives.get(c.Id)?.healthy === undefined).map((c) => c.Name)).toEqual([]);
       const s = (t?: number) => (t === undefined ? "-" : ((t - started) / 1000).toFixed(1));
-      const rows = [...lives.values()].filter((l) => l.created !== undefined).sort((a, b) => (a.created ?? 0) - (b.created ?? 0)).map((l) => `  ${l.name}: created ${s(l.created)}, started ${s(l.started)}, healthy ${s(l.healthy)}`);
+      const rows = [...lives.values()].filter((l) => l.created !== undefined).sort((a, b) => a.created! - b.created!).map((l) => `  ${l.name}: created ${s(l.created)}, started ${s(l.started)}, healthy ${s(l.healthy)}`);
       process.stderr.write(`${tool} timeline (s):\n${rows.join("\n")}\n`);
       return (Math.max(...serving.map((c) => lives.get(c.Id)!.healthy!)) - started) / 1000;
     };

@@ -2,6 +2,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { createInterface } from "readline";
 import { ROOT } from "../../harness/stack-files";
 import { run, type RunResult } from "./run";
 
@@ -68,21 +69,15 @@ export function watchLifecycles(e: Engine, sinceMs: number): { stop(): Promise<M
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lives = new Map<string, Lifecycle>();
-  let buffered = "";
   let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    buffered += d.toString();
-    const lines = buffered.split("\n");
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor: { ID: string; Attributes: { name?: string } } };
-      const life = lives.get(ev.Actor.ID) ?? { name: ev.Actor.Attributes.name ?? ev.Actor.ID.slice(0, 12) };
-      const at = ev.timeNano / 1e6;
-      if (ev.Action === "create") life.created ??= at;
-      else if (ev.Action === "start") life.started ??= at;
-      else if (ev.Action === "health_status: healthy") life.healthy ??= at;
-      lives.set(ev.Actor.ID, life);
-    }
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor: { ID: string; Attributes: { name?: string } } };
+    const life = lives.get(ev.Actor.ID) ?? { name: ev.Actor.Attributes.name ?? ev.Actor.ID.slice(0, 12) };
+    const at = ev.timeNano / 1e6;
+    if (ev.Action === "create") life.created ??= at;
+    else if (ev.Action === "start") life.started ??= at;
+    else if (ev.Action === "health_status: healthy") life.healthy ??= at;
+    lives.set(ev.Actor.ID, life);
   });
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   return {
