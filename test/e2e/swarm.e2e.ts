@@ -280,6 +280,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     await sleep(3000);
     const before = load.mark();
     expect(before.failed, describeLoad(before)).toBe(0);
+    const since = Date.now();
     await stack.pulumi(["config", "set", "--path", "mcp-platform:services.graphiti.env.DRILL", "mcp-update"]);
     const r = await stack.op({ op: "up", policyConfig: policyFile });
     expect(r.ok, describeResult(r)).toBe(true);
@@ -297,7 +298,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     await sleep(10_000);
     const during = load.mark();
     recordFigure("swarm drill: MCP server update (start-first), failed requests", during.failed, "requests", describeLoad(during).split("\n")[0]!);
-    expect(during.failed, describeLoad(during)).toBe(0);
+    expect(during.failed, `${describeLoad(during)}\n${await gatewayServerEvents(since)}`).toBe(0);
     expect(during.ok).toBeGreaterThan(20);
   });
 
@@ -401,17 +402,29 @@ describe("the platform on a three-node Docker Swarm", () => {
     expect(after.failed, describeLoad(after)).toBe(0);
   });
 
-  // What the gateways logged about their replicas (HAProxy's "Server be_x/y is DOWN/UP" lines), on every
-  // node, and graphiti's task history: for a drill's failure message.
-  async function gatewayServerEvents(): Promise<string> {
+  // What the gateways logged about their replicas (HAProxy's "Server be_x/y ..." lines: up, down, a new
+  // address from DNS), on every node, graphiti's containers' lifecycle on every node since `sinceMs`, and
+  // its task history: for a drill's failure message.
+  async function gatewayServerEvents(sinceMs = Date.now() - 10 * 60_000): Promise<string> {
     const out: string[] = [];
     for (const n of workers()) {
       const ids = (await n.engine.docker(["ps", "-aq", "--filter", "label=component=gateway"], { allowFail: true })).stdout.split("\n").filter(Boolean);
       for (const id of ids) {
-        const logs = await n.engine.docker(["logs", "--timestamps", id], { allowFail: true });
-        const lines = (logs.stdout + logs.stderr).split("\n").filter((l) => /Server be_\S+ is (DOWN|UP)|no server available/.test(l));
-        out.push(`${n.name} gateway ${id.slice(0, 12)}:`, ...lines.slice(-15).map((l) => `  ${l.slice(0, 220)}`));
+        const logs = await n.engine.docker(["logs", "--timestamps", "--since", String(Math.floor(sinceMs / 1000)), id], { allowFail: true });
+        const lines = (logs.stdout + logs.stderr).split("\n").filter((l) => /Server be_\S+ |has no server available|no server available/.test(l));
+        out.push(`${n.name} gateway ${id.slice(0, 12)}:`, ...lines.slice(-30).map((l) => `  ${l.slice(0, 220)}`));
       }
+      const events = await n.engine.docker(
+        ["events", "--since", String(Math.floor(sinceMs / 1000)), "--until", String(Math.ceil(Date.now() / 1000)), "--filter", "type=container", "--filter", "label=service=graphiti", "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}"],
+        { allowFail: true },
+      );
+      out.push(
+        `${n.name} graphiti containers:`,
+        ...events.stdout.split("\n").filter((l) => l && !/exec_|top/.test(l)).map((l) => {
+          const [ns, ...rest] = l.split(" ");
+          return `  ${new Date(Number(ns) / 1e6).toISOString().slice(11, 23)} ${rest.join(" ")}`;
+        }),
+      );
     }
     const ps = await swarm.manager.engine.docker(["service", "ps", "--no-trunc", "--format", "{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}", ...(await serviceStates(swarm.manager.engine)).filter((s) => s.service === "graphiti").map((s) => s.name)], { allowFail: true });
     return [...out, ps.stdout].join("\n");

@@ -111,6 +111,9 @@ function post(host: string, port: number, key: string, ca: string): Promise<{ st
 // rotation — failures of the load, not of the drill.
 export const LOAD_RATE_PER_SECOND = 20;
 
+// When a failure ended (UTC, ms): matched against the gateways' logs and the engines' events.
+const stamp = () => new Date().toISOString().slice(11, 23);
+
 export function startLoad(target: LoadTarget, workers = 3, ratePerSecond = LOAD_RATE_PER_SECOND): Load {
   const spacingMs = (1000 * workers) / ratePerSecond;
   let running = true;
@@ -131,11 +134,11 @@ export function startLoad(target: LoadTarget, workers = 3, ratePerSecond = LOAD_
           if (r.sessionId) await endSession(host, route.port, route.key, target.ca, r.sessionId);
         } else {
           counted.failed++;
-          if (counted.failures.length < 10) counted.failures.push(`${host}:${route.port} HTTP ${r.status} ${r.body.slice(0, 120)}`);
+          if (counted.failures.length < 10) counted.failures.push(`${stamp()} ${host}:${route.port} HTTP ${r.status} ${r.body.slice(0, 120)}`);
         }
         return;
       } catch (e) {
-        last = `${host}:${route.port} ${(e as Error).message}`;
+        last = `${stamp()} ${host}:${route.port} ${(e as Error).message}`;
         if (!(e instanceof NotConnected)) break;
         counted.failedOver++;
       }
