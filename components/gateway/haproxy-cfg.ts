@@ -381,7 +381,11 @@ export function renderHaproxyCfg(model: GatewayModel, target: RenderTarget): str
             // alias, new address) is in rotation before the next replica is replaced. Timeouts keep the
             // default 30 s: a restarting Docker daemon does not answer for a while, and the addresses hold.
             "hold nx 1s",
-            "hold obsolete 30s",
+            // An address gone from the answer is a task Swarm is stopping (it leaves DNS first): drop it at
+            // once. Held 30 s, the replica stayed on its old task's address after that task stopped, down
+            // for 23 s on the three-node Swarm while its successor served; the next replica's update then
+            // left the gateway with neither.
+            "hold obsolete 0s",
             "accepted_payload_size 8192",
           ]),
           "",

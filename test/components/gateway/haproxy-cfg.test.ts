@@ -145,7 +145,7 @@ describe("rendered haproxy.cfg", () => {
         "http-response set-header mcp-session-id %[srv_name].%[res.hdr(mcp-session-id)] if { res.hdr(mcp-session-id) -m found }",
       ]),
     );
-    expect(section("resolvers docker")).toEqual(["nameserver dns 127.0.0.11:53", "hold valid 5s", "hold nx 1s", "hold obsolete 30s", "accepted_payload_size 8192"]);
+    expect(section("resolvers docker")).toEqual(["nameserver dns 127.0.0.11:53", "hold valid 5s", "hold nx 1s", "hold obsolete 0s", "accepted_payload_size 8192"]);
     expect(conf).not.toMatch(/retry-on [^\n]*(5\d\d|response-timeout|all-retryable|empty-response)/);
     // The monitor keeps no MCP session.
     expect(section("backend be_health-monitor").join("\n")).not.toMatch(/use-server|stick/);
