@@ -144,6 +144,16 @@ export const mcpServerSchema = z
     // Host port where the gateway serves this server.
     publishedPort: port(),
     replicas: positiveInt().default(1),
+    // Swarm mode: seconds a stopping replica keeps serving before the server gets SIGTERM, while the
+    // gateways move to its successor. For servers that stop at once on SIGTERM; 0 for one that drains
+    // itself. At most 20: a stopping task is killed 30 s after the signal.
+    drainSeconds: numeric(
+      z
+        .number({ error: "must be a whole number of seconds from 0 to 20" })
+        .int({ error: "must be a whole number of seconds from 0 to 20" })
+        .min(0, { error: "must be a whole number of seconds from 0 to 20" })
+        .max(20, { error: "must be at most 20: a stopping replica is killed 30 s after SIGTERM, and the server needs the rest to finish its requests" }),
+    ).default(0),
     // Gateway rate limit (requests per minute per client address) and burst.
     rateLimitPerMinute: positiveInt().default(100),
     rateLimitBurst: nonNegativeInt().default(20),
@@ -532,6 +542,8 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // to a URL built from the Host header, which a proxy in front breaks: use /mcp.
     path: "/mcp",
     publishedPort: 8082,
+    // uvicorn stops at once on SIGTERM: a Swarm update cut a request the gateway had just sent it.
+    drainSeconds: 5,
     rateLimitPerMinute: 200,
     memoryMb: 512,
     cpus: 1,

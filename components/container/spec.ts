@@ -100,6 +100,9 @@ export interface WorkloadSpec {
   // What a change of its files does: "replace" the container (it reads them at start, the default), or
   // nothing, because the workload watches its files and reloads them itself ("reload").
   filesChange?: "replace" | "reload";
+  // Swarm mode: seconds a stopping task keeps serving before the server gets SIGTERM, for servers that
+  // stop at once on it (see swarm.ts). Unset or 0: the server gets the signal at once.
+  drainSeconds?: number;
 }
 
 export interface FilesDirectory {

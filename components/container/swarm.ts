@@ -17,6 +17,8 @@ export interface SwarmSettings {
 export const SECRETS_DIR = "/run/secrets";
 export const SECRET_ENV_SHIM = "/run/mcp-platform/secret-env.sh";
 export const SECRET_ENV_SHIM_SOURCE = path.join(__dirname, "secret-env.sh");
+export const DRAIN_WRAPPER = "/run/mcp-platform/drain.sh";
+export const DRAIN_WRAPPER_SOURCE = path.join(__dirname, "drain.sh");
 
 // Secret env an image reads from a file on its own, by the image's `_FILE` convention.
 // The official Neo4j image reads NEO4J_AUTH from the file NEO4J_AUTH_PATH names (its entrypoint knows no NEO4J_AUTH_FILE).
@@ -35,8 +37,8 @@ export interface SwarmFile {
   mode: number;
 }
 
-// Every file the task needs: secret env as secret files, uploaded files, and the entrypoint shim for
-// images that read secrets only from env.
+// Every file the task needs: secret env as secret files, uploaded files, the entrypoint shim for images
+// that read secrets only from env, and the drain wrapper for servers that stop at once on SIGTERM.
 export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Record<string, string>; entrypoint?: string[]; args?: string[] } {
   const files: SwarmFile[] = [];
   const env: Record<string, string> = {};
@@ -50,11 +52,20 @@ export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Recor
   }
   for (const f of spec.files)
     files.push({ key: `file-${path.posix.basename(f.path)}`, path: f.path, content: f.content, secret: f.secret, mode: f.secret ? 0o400 : 0o444 });
-  if (shimmed.length === 0) return { files, env, args: spec.command, entrypoint: spec.entrypoint };
-  // The shim runs first and then execs what the container would have run: its entrypoint and command.
-  const process = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
+  const drain = (spec.drainSeconds ?? 0) > 0;
+  if (shimmed.length === 0 && !drain) return { files, env, args: spec.command, entrypoint: spec.entrypoint };
+  // Each wrapper runs what the container would have run (its entrypoint and command) when its part is done.
+  let process = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
   if (process.length === 0)
-    throw new Error(`${spec.service}: swarm mode needs the service's command to pass secrets from files (set command in its config)`);
+    throw new Error(
+      `${spec.service}: swarm mode needs the service's command to ${shimmed.length ? "pass secrets from files" : "drain it on stop (drainSeconds)"} (set command in its config)`,
+    );
+  if (drain) {
+    env.MCP_PLATFORM_DRAIN_SECONDS = String(spec.drainSeconds);
+    files.push({ key: "drain-wrapper", path: DRAIN_WRAPPER, content: fs.readFileSync(DRAIN_WRAPPER_SOURCE, "utf8"), secret: false, mode: 0o555 });
+    process = ["/bin/sh", DRAIN_WRAPPER, ...process];
+  }
+  if (shimmed.length === 0) return { files, env, entrypoint: process.slice(0, 2), args: process.slice(2) };
   env.MCP_PLATFORM_SECRET_ENV = shimmed.sort().join(" ");
   files.push({ key: "secret-env-shim", path: SECRET_ENV_SHIM, content: fs.readFileSync(SECRET_ENV_SHIM_SOURCE, "utf8"), secret: false, mode: 0o555 });
   return { files, env, entrypoint: ["/bin/sh", SECRET_ENV_SHIM], args: process };

@@ -55,6 +55,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   "services.<name>.healthPath": "its health path",
   "services.<name>.publishedPort": "host port where the gateway serves it",
   "services.<name>.replicas": "containers (host mode) or single-task services (swarm mode)",
+  "services.<name>.drainSeconds": "swarm mode: seconds a stopping replica keeps serving before the server gets SIGTERM, for servers that stop at once on it (graphiti: 5)",
   "services.<name>.rateLimitPerMinute": "gateway rate limit per client address",
   "services.<name>.rateLimitBurst": "requests served at once above the rate",
   "services.<name>.memoryMb": "memory limit",

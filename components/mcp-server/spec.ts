@@ -92,6 +92,7 @@ export function mcpServerSpec(name: string, s: McpServerConfig, inputs: McpServe
     ports: [],
     healthcheck: httpHealthcheck(s.port, s.healthPath, healthTool),
     stateful: false,
+    drainSeconds: s.drainSeconds,
   };
 }
 

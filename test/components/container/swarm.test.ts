@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
 import { platformDefaults } from "../../harness/fixtures";
-import { SECRET_ENV_SHIM, SECRET_ENV_SHIM_SOURCE, serviceArgs, serviceDuration, swarmFiles } from "../../../components/container/swarm";
+import { DRAIN_WRAPPER, DRAIN_WRAPPER_SOURCE, SECRET_ENV_SHIM, SECRET_ENV_SHIM_SOURCE, serviceArgs, serviceDuration, swarmFiles } from "../../../components/container/swarm";
+import { hasTool, skipOrFail } from "../../harness/tools";
 
 const platform = platformDefaults({ environment: "prod", mode: "swarm" });
 
@@ -157,5 +158,70 @@ describe("a swarm task with an entrypoint of its own and env secrets", () => {
     const s = spec({ entrypoint: ["nginx"], command: ["-c", "/etc/nginx/nginx.conf"], secretEnv: {} });
     const c = (serviceArgs(s, platform, platform.swarm, noRefs).taskSpec as unknown as Obj).containerSpec as Obj;
     expect([c.commands, c.args]).toEqual([["nginx"], ["-c", "/etc/nginx/nginx.conf"]]);
+  });
+});
+
+describe("a swarm task that drains on stop (drainSeconds)", () => {
+  it("runs the secret shim, then the drain wrapper, then the server; the wrapper reads its seconds from env", () => {
+    const { files, env, entrypoint, args } = swarmFiles(spec({ drainSeconds: 5 }));
+    expect(entrypoint).toEqual(["/bin/sh", SECRET_ENV_SHIM]);
+    expect(args).toEqual(["/bin/sh", DRAIN_WRAPPER, "/app/mcp/.venv/bin/python", "main.py"]);
+    expect(env.MCP_PLATFORM_DRAIN_SECONDS).toBe("5");
+    expect(files.find((f) => f.path === DRAIN_WRAPPER)).toMatchObject({ secret: false, mode: 0o555, content: fs.readFileSync(DRAIN_WRAPPER_SOURCE, "utf8") });
+  });
+
+  it("runs the wrapper first when no secret needs the shim", () => {
+    const { entrypoint, args } = swarmFiles(spec({ drainSeconds: 3, secretEnv: {} }));
+    expect([entrypoint, args]).toEqual([["/bin/sh", DRAIN_WRAPPER], ["/app/mcp/.venv/bin/python", "main.py"]]);
+  });
+
+  it("leaves the process alone with 0 seconds", () => {
+    const { files, env, args } = swarmFiles(spec({ drainSeconds: 0, secretEnv: {} }));
+    expect([files, env, args]).toEqual([[], {}, ["/app/mcp/.venv/bin/python", "main.py"]]);
+  });
+
+  it("refuses to drain a service whose command it does not know", () => {
+    expect(() => swarmFiles(spec({ drainSeconds: 5, secretEnv: {}, command: undefined }))).toThrow(/drain it on stop \(drainSeconds\).*set command/);
+  });
+});
+
+describe("the drain wrapper", () => {
+  // A server that says when it starts and when SIGTERM reaches it, then exits 7.
+  const server = ["sh", "-c", 'trap "echo server-got-term; exit 7" TERM; echo server-started; while :; do sleep 0.05; done'];
+
+  it("keeps the server running the drain's seconds after SIGTERM, then passes the signal on and exits with the server's status", async () => {
+    const child = spawn("sh", [DRAIN_WRAPPER_SOURCE, ...server], { env: { PATH: process.env.PATH, MCP_PLATFORM_DRAIN_SECONDS: "1" } });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    while (!out.includes("server-started")) await new Promise((r) => setTimeout(r, 20));
+    const signalled = Date.now();
+    child.kill("SIGTERM");
+    // Still serving half-way through the drain: the signal has not reached it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(out).not.toContain("server-got-term");
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(out).toContain("server-got-term");
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1000);
+    expect(code).toBe(7);
+    expect(err).toContain("drain: TERM received; serving 1 s more");
+  });
+
+  it("exits with the server's status when the server ends by itself", () => {
+    const r = spawnSync("sh", [DRAIN_WRAPPER_SOURCE, "sh", "-c", "exit 3"], { env: { PATH: process.env.PATH, MCP_PLATFORM_DRAIN_SECONDS: "5" } });
+    expect(r.status).toBe(3);
+  });
+
+  it("refuses a drain that is not a whole number of seconds, naming the variable", () => {
+    const r = spawnSync("sh", [DRAIN_WRAPPER_SOURCE, "true"], { env: { PATH: process.env.PATH, MCP_PLATFORM_DRAIN_SECONDS: "5s" }, encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/MCP_PLATFORM_DRAIN_SECONDS must be a whole number of seconds, not '5s'/);
+  });
+
+  it("is shellcheck clean, as is the secret-env shim", (ctx) => {
+    skipOrFail(ctx, hasTool("shellcheck") ? undefined : "shellcheck is not installed");
+    const r = spawnSync("shellcheck", [DRAIN_WRAPPER_SOURCE, SECRET_ENV_SHIM_SOURCE], { encoding: "utf8" });
+    expect(r.status, r.stdout).toBe(0);
   });
 });
