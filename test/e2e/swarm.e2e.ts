@@ -414,7 +414,7 @@ describe("the platform on a three-node Docker Swarm", () => {
       const ids = (await n.engine.docker(["ps", "-aq", "--filter", "label=component=gateway"], { allowFail: true })).stdout.split("\n").filter(Boolean);
       for (const id of ids) {
         const logs = await n.engine.docker(["logs", "--timestamps", "--since", String(Math.floor(sinceMs / 1000)), id], { allowFail: true });
-        const lines = (logs.stdout + logs.stderr).split("\n").filter((l) => /Server be_\S+ |has no server available|no server available/.test(l));
+        const lines = (logs.stdout + logs.stderr).split("\n").filter((l) => /Server be_\S+ |be_\S+ changed its IP|has no server available|no server available/.test(l));
         out.push(`${n.name} gateway ${id.slice(0, 12)}:`, ...lines.slice(-30).map((l) => `  ${l.slice(0, 220)}`));
       }
       const events = await n.engine.docker(
