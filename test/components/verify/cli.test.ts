@@ -341,7 +341,9 @@ describe("each kind of failure gets its own message", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const r = await fail({ name: "x", healthUrl: `${url}/health`, mcpUrl: `${url}/mcp` });
+      // One attempt with time to finish its handshake: in CI's parallel run a 300 ms attempt timed out
+      // before the certificate was refused (kind "timeout", not "tls").
+      const r = await verifyService({ name: "x", healthUrl: `${url}/health`, mcpUrl: `${url}/mcp` }, { deadlineMs: 400, attemptTimeoutMs: 10_000, retryDelayMs: 100 });
       expect(r.health).toMatchObject({ kind: "tls", detail: expect.stringMatching(/^TLS: .*self[- ]signed.* \(DEPTH_ZERO_SELF_SIGNED_CERT\)$/) });
       expect(r.mcp).toMatchObject({ kind: "tls" });
     } finally {
