@@ -29,6 +29,17 @@ const ratio = () =>
       .gt(0, { error: "must be a number between 0 and 1" })
       .max(1, { error: "must be a number between 0 and 1" }),
   );
+// A whole number of seconds from min to max; whyMax, where given, says why no more is allowed.
+const wholeSeconds = (min: number, max: number, whyMax?: string) => {
+  const range = `must be a whole number of seconds from ${min} to ${max}`;
+  return numeric(
+    z
+      .number({ error: range })
+      .int({ error: range })
+      .min(min, { error: range })
+      .max(max, { error: whyMax ? `must be at most ${max}: ${whyMax}` : range }),
+  );
+};
 export const port = () =>
   numeric(
     z
@@ -147,13 +158,7 @@ export const mcpServerSchema = z
     // Swarm mode: seconds a stopping replica keeps serving before the server gets SIGTERM, while the
     // gateways move to its successor. For servers that stop at once on SIGTERM; 0 for one that drains
     // itself. At most 20: a stopping task is killed 30 s after the signal.
-    drainSeconds: numeric(
-      z
-        .number({ error: "must be a whole number of seconds from 0 to 20" })
-        .int({ error: "must be a whole number of seconds from 0 to 20" })
-        .min(0, { error: "must be a whole number of seconds from 0 to 20" })
-        .max(20, { error: "must be at most 20: a stopping replica is killed 30 s after SIGTERM, and the server needs the rest to finish its requests" }),
-    ).default(0),
+    drainSeconds: wholeSeconds(0, 20, "a stopping replica is killed 30 s after SIGTERM, and the server needs the rest to finish its requests").default(0),
     // Gateway rate limit (requests per minute per client address) and burst.
     rateLimitPerMinute: positiveInt().default(100),
     rateLimitBurst: nonNegativeInt().default(20),
@@ -222,13 +227,7 @@ export const healthMonitorSchema = z
     port: port().default(8083),
     publishedPort: port().default(8083),
     // Seconds between two probes of a target (the monitor schedules them itself: any value up to an hour).
-    intervalSeconds: numeric(
-      z
-        .number({ error: "must be a whole number of seconds from 1 to 3600" })
-        .int({ error: "must be a whole number of seconds from 1 to 3600" })
-        .min(1, { error: "must be a whole number of seconds from 1 to 3600" })
-        .max(3600, { error: "must be a whole number of seconds from 1 to 3600" }),
-    ).default(30),
+    intervalSeconds: wholeSeconds(1, 3600).default(30),
     // Bound on each request of a probe; a slower answer is a failed check.
     probeTimeoutSeconds: positiveInt().default(10),
     // MCP revisions each server is probed with (initialize + tools/list per revision).
