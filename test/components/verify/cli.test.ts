@@ -287,7 +287,7 @@ describe("each kind of failure gets its own message", () => {
     await stop(server);
     return Number(new URL(url).port);
   }
-  const fail = async (ep: ServiceEndpoint) => verifyService(ep, { deadlineMs: 400, attemptTimeoutMs: 300, retryDelayMs: 100 });
+  const fail = async (ep: ServiceEndpoint, attemptTimeoutMs = 300) => verifyService(ep, { deadlineMs: 400, attemptTimeoutMs, retryDelayMs: 100 });
 
   it("refused: nothing listens on the port", async () => {
     const port = await closedPort();
@@ -343,7 +343,7 @@ describe("each kind of failure gets its own message", () => {
     try {
       // One attempt with time to finish its handshake: in CI's parallel run a 300 ms attempt timed out
       // before the certificate was refused (kind "timeout", not "tls").
-      const r = await verifyService({ name: "x", healthUrl: `${url}/health`, mcpUrl: `${url}/mcp` }, { deadlineMs: 400, attemptTimeoutMs: 10_000, retryDelayMs: 100 });
+      const r = await fail({ name: "x", healthUrl: `${url}/health`, mcpUrl: `${url}/mcp` }, 10_000);
       expect(r.health).toMatchObject({ kind: "tls", detail: expect.stringMatching(/^TLS: .*self[- ]signed.* \(DEPTH_ZERO_SELF_SIGNED_CERT\)$/) });
       expect(r.mcp).toMatchObject({ kind: "tls" });
     } finally {
