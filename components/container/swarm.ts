@@ -39,7 +39,18 @@ export interface SwarmFile {
 
 // Every file the task needs: secret env as secret files, uploaded files, the entrypoint shim for images
 // that read secrets only from env, and the drain wrapper for servers that stop at once on SIGTERM.
-export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Record<string, string>; entrypoint?: string[]; args?: string[] } {
+export interface SwarmLayout {
+  files: SwarmFile[];
+  env: Record<string, string>;
+  entrypoint?: string[];
+  args?: string[];
+}
+
+// The wrapper scripts, read once per program run however many services use them.
+const scripts = new Map<string, string>();
+const script = (file: string) => scripts.get(file) ?? scripts.set(file, fs.readFileSync(file, "utf8")).get(file)!;
+
+export function swarmFiles(spec: WorkloadSpec): SwarmLayout {
   const files: SwarmFile[] = [];
   const env: Record<string, string> = {};
   const shimmed: string[] = [];
@@ -62,12 +73,12 @@ export function swarmFiles(spec: WorkloadSpec): { files: SwarmFile[]; env: Recor
     );
   if (drain) {
     env.MCP_PLATFORM_DRAIN_SECONDS = String(spec.drainSeconds);
-    files.push({ key: "drain-wrapper", path: DRAIN_WRAPPER, content: fs.readFileSync(DRAIN_WRAPPER_SOURCE, "utf8"), secret: false, mode: 0o555 });
+    files.push({ key: "drain-wrapper", path: DRAIN_WRAPPER, content: script(DRAIN_WRAPPER_SOURCE), secret: false, mode: 0o555 });
     process = ["/bin/sh", DRAIN_WRAPPER, ...process];
   }
   if (shimmed.length === 0) return { files, env, entrypoint: process.slice(0, 2), args: process.slice(2) };
   env.MCP_PLATFORM_SECRET_ENV = shimmed.sort().join(" ");
-  files.push({ key: "secret-env-shim", path: SECRET_ENV_SHIM, content: fs.readFileSync(SECRET_ENV_SHIM_SOURCE, "utf8"), secret: false, mode: 0o555 });
+  files.push({ key: "secret-env-shim", path: SECRET_ENV_SHIM, content: script(SECRET_ENV_SHIM_SOURCE), secret: false, mode: 0o555 });
   return { files, env, entrypoint: ["/bin/sh", SECRET_ENV_SHIM], args: process };
 }
 
@@ -144,8 +155,10 @@ export function serviceArgs(
   refs: { secrets: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[]; configs: { id: pulumi.Input<string>; name: pulumi.Input<string>; file: SwarmFile }[] },
   // Set when this service is one named replica of a workload (see deployReplicaServices).
   replica?: number,
+  // The files, env and process swarmFiles gave the caller for this spec (computed here when not given).
+  layout: SwarmLayout = swarmFiles(spec),
 ): docker.ServiceArgs {
-  const { env, entrypoint, args } = swarmFiles(spec);
+  const { env, entrypoint, args } = layout;
   const labelList = Object.entries(labels(spec, platform.environment, replica)).map(([label, value]) => ({ label, value }));
   const owner = uidGid(spec.user);
   return {
@@ -267,7 +280,8 @@ export function deployService(
   replica?: number,
   converge?: docker.types.input.ServiceConvergeConfig,
 ): DeployedService {
-  const { files } = swarmFiles(spec);
+  const layout = swarmFiles(spec);
+  const { files } = layout;
   const labelList = Object.entries(labels(spec, platform.environment)).map(([label, value]) => ({ label, value }));
   const secrets: { res: docker.Secret; file: SwarmFile }[] = [];
   const configs: { res: docker.ServiceConfig; file: SwarmFile }[] = [];
@@ -284,7 +298,7 @@ export function deployService(
       ...serviceArgs(spec, platform, swarm, {
         secrets: secrets.map((s) => ({ id: s.res.id, name: s.res.name, file: s.file })),
         configs: configs.map((c) => ({ id: c.res.id, name: c.res.name, file: c.file })),
-      }, replica),
+      }, replica, layout),
       ...(converge ? { convergeConfig: converge } : {}),
     },
     { parent: opts.parent, dependsOn: opts.dependsOn },
