@@ -4,12 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./components/config/stack";
 import { probeEngine } from "./components/container/engine";
 import { Platform } from "./components/platform";
+import { withShortStacks } from "./components/platform/stacks";
 
 const { config, secretKeys } = loadStackConfig();
 
 const platform = (async () => {
   const engine = await probeEngine(config.dockerHost);
-  const p = new Platform("mcp-platform", { config, secretKeys, engine: engine.features });
+  const p = withShortStacks(() => new Platform("mcp-platform", { config, secretKeys, engine: engine.features }));
   // On the platform's component, so previews and updates show it with the rest of its diagnostics.
   if (engine.notice) void pulumi.log.warn(engine.notice, p);
   return p;
