@@ -78,10 +78,13 @@ export class BackupCron extends pulumi.ComponentResource {
       ).name;
     }
     if (c.passwordKey && !args.secrets[c.passwordKey]) throw new Error(`secret ${c.passwordKey} was not loaded (the config loader should have reported it)`);
-    // Generated once and kept in state unless the config names one: losing it loses the backups.
+    // Generated once and kept in state unless the config names one: losing it loses the backups. Protected
+    // with the backup volume, so a destroy that keeps the repository keeps its password.
     this.password = c.passwordKey
       ? pulumi.secret(args.secrets[c.passwordKey]!)
-      : pulumi.secret(new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result);
+      : pulumi.secret(
+          new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this, additionalSecretOutputs: ["result"], protect: args.protectVolumes }).result,
+        );
     // The off-host REST repository: its location carries the password (a secret), and the container gets
     // a network of its own with a route out, since the backend network has none.
     const rest = c.offsite?.rest;

@@ -26,7 +26,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   mode: "host: containers on one Docker engine; swarm: services on a Docker Swarm",
   dockerHost: "the Docker engine to deploy to: unix:///var/run/docker.sock, tcp://host:2376 (TLS) or ssh://user@host",
   publishAddress: "host interface the published ports bind to (127.0.0.1 in dev; 0.0.0.0 in swarm mode)",
-  protectVolumes: "protect stateful volumes so that pulumi destroy cannot delete them",
+  protectVolumes: "protect stateful volumes, and the generated passwords their data needs, so that pulumi destroy cannot delete them",
   sourceRoot: "your ai-PA checkout; build contexts are relative to it",
   presets: "which PA presets the stack runs (gmail, graphiti, rag); [] runs only the servers the stack declares",
   "swarm.stateNodeLabel": "node label (set to true) of the node that holds the stateful services and their volumes",

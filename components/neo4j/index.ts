@@ -33,10 +33,12 @@ export class Neo4j extends pulumi.ComponentResource {
   constructor(name: string, args: Neo4jArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:neo4j:Neo4j", name, {}, opts);
     // Never a literal and never the image's documented "demodemo": generated once, kept in state as a secret.
+    // Neo4j sets it only when it creates its database, so it is protected with the data volume: a destroy
+    // that keeps the data keeps the password that opens it.
     const password = new random.RandomPassword(
       `${name}-password`,
       { length: args.config.passwordLength, special: false },
-      { parent: this },
+      { parent: this, protect: args.protectVolumes },
     );
     this.password = pulumi.secret(password.result);
     const volume = (suffix: string) =>

@@ -1,7 +1,8 @@
 // A prod-like stack for real: Pulumi.prod.yaml with two replicas of each MCP server, every image pinned
 // by its digest in the suite's registry, published on 0.0.0.0 behind TLS with API keys, and the firewall
 // on: its DOCKER-USER allowlist is tried with clients in network namespaces of the test's own. Then a
-// second preview and up that change nothing, and a destroy that keeps the protected volumes.
+// second preview and up that change nothing, a destroy that keeps the protected volumes, and an up that
+// comes back on them.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -42,6 +43,7 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
   let stack: E2EStack;
   let containers: Inspected[] = [];
   let rulesBefore = "";
+  let backupPasswordBefore: unknown;
   const services = () => containers.filter((c) => label(c, "component") !== "volume-init");
 
   beforeAll(async () => {
@@ -157,11 +159,30 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
     const { engine } = ready(ctx);
     const protectedVolumes = (await engine.docker(["volume", "ls", "-q", "--filter", "label=dev.mcp-platform.stack=" + NAME])).stdout.split("\n").filter(Boolean).sort();
     expect(protectedVolumes.length).toBeGreaterThan(3);
+    backupPasswordBefore = (await stack.outputs()).backupPassword;
     const r = await stack.op({ op: "destroy", excludeProtected: true });
     expect(r.ok, describeResult(r)).toBe(true);
     expect(await inspectAll(engine, ["label=environment=prod"])).toEqual([]);
     const left = (await engine.docker(["volume", "ls", "-q"])).stdout.split("\n").filter(Boolean).sort();
     expect(left).toEqual(protectedVolumes);
     expect(dockerUser()).toBe(rulesBefore);
+  });
+
+  // Neo4j sets its password only when it creates its database, and restic opens the backups' repository
+  // only with the password it was made with: a destroy that keeps the data keeps them.
+  it("comes back on what the destroy kept: Neo4j opens its data with the kept password, the backups keep theirs", async (ctx) => {
+    ready(ctx);
+    const state = (JSON.parse(await stack.pulumi(["stack", "export"])) as { deployment: { resources: { type: string; urn: string }[] } }).deployment.resources;
+    const passwords = state.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.urn.split("::").pop()).sort();
+    expect(passwords).toEqual(["backup-password", "neo4j-password"]);
+    expect(backupPasswordBefore).toEqual(expect.any(String));
+    const r = await stack.op({ op: "up", policyConfig: "prod" });
+    // graphiti's healthcheck asks Neo4j, and `up` waits for every replica to be healthy.
+    expect(r.ok, describeResult(r)).toBe(true);
+    const back = await inspectAll(tryReady()!.engine, ["label=environment=prod"]);
+    const graphiti = back.filter((c) => label(c, "service") === "graphiti" && label(c, "component") !== "volume-init");
+    expect(graphiti.length).toBe(2);
+    for (const c of graphiti) expect(c.State.Health?.Status, c.Name).toBe("healthy");
+    expect((await stack.outputs()).backupPassword).toBe(backupPasswordBefore);
   });
 });

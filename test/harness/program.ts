@@ -17,6 +17,8 @@ export interface DeclaredResource {
   propertyDependencies: Record<string, string[]>;
   // The provider reference it was registered with (`<urn>::<id>`); unset for the default provider.
   provider?: string;
+  // Its protect option: a destroy leaves it in place.
+  protect: boolean;
 }
 
 export interface Evaluation {
@@ -95,7 +97,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   // The program asks the Docker engine for its API version; under mocks there is none to ask.
   process.env.MCP_PLATFORM_DOCKER_API_VERSION ??= "1.45";
   const resources: DeclaredResource[] = [];
-  const dependencies = new Map<string, { all: string[]; byProperty: Record<string, string[]> }>();
+  const dependencies = new Map<string, { all: string[]; byProperty: Record<string, string[]>; protect: boolean }>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -103,8 +105,8 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
         // in a preview the name is known, and it is among the inputs the engine hands policies.
         const autoname = opts.preview && args.type.startsWith("docker:") && args.inputs.name === undefined;
         const inputs = { ...(args.inputs as Record<string, unknown>), ...(autoname ? { name: `${args.name}-1a2b3c4` } : {}) };
-        const deps = dependencies.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {} };
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider });
+        const deps = dependencies.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {}, protect: false };
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider, protect: deps.protect });
         // In a preview, what the provider computes is not known yet: the mocks return the inputs alone, and the
         // SDK reads every missing output as unknown, as the engine does.
         if (opts.preview) return { id: "", state: { ...inputs } };
@@ -133,16 +135,17 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   }
 }
 
-// The mocks' newResource does not see a resource's dependencies; the registration request does. Mock URNs
-// end in `::<name>`.
+// The mocks' newResource does not see a resource's dependencies or options; the registration request does.
+// Mock URNs end in `::<name>`.
 interface RegisterRequest {
   getType(): string;
   getName(): string;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+  getProtect(): boolean;
 }
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
-function recordDependencies(into: Map<string, { all: string[]; byProperty: Record<string, string[]> }>): void {
+function recordDependencies(into: Map<string, { all: string[]; byProperty: Record<string, string[]>; protect: boolean }>): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
@@ -150,7 +153,7 @@ function recordDependencies(into: Map<string, { all: string[]; byProperty: Recor
     req.getPropertydependenciesMap().forEach((deps, key) => {
       if (deps.getUrnsList().length) byProperty[key] = deps.getUrnsList().map(nameOf);
     });
-    into.set(`${req.getType()}::${req.getName()}`, { all: req.getDependenciesList().map(nameOf), byProperty });
+    into.set(`${req.getType()}::${req.getName()}`, { all: req.getDependenciesList().map(nameOf), byProperty, protect: req.getProtect() });
     return register(req, cb);
   };
 }

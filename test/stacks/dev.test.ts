@@ -36,6 +36,8 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
     // inits write (not state).
     const state = ev.byType(VOLUME).filter((v) => !JSON.stringify(v.inputs.labels ?? []).includes("dev.mcp-platform.files"));
     expect(state).toHaveLength(6);
+    // Nor anything else: a destroy removes the data and the passwords that open it together.
+    expect(ev.resources.filter((r) => r.protect).map((r) => r.name)).toEqual([]);
   });
 
   it("leaves the firewall off (ports on loopback) but verifies every deploy", () => {

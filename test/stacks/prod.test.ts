@@ -28,6 +28,16 @@ describe("the prod stack, evaluated from Pulumi.prod.yaml under mocks", () => {
     }
   });
 
+  it("protects the stateful volumes and the generated passwords their data needs, and nothing else", () => {
+    const isFiles = (r: { inputs: Record<string, unknown> }) => JSON.stringify(r.inputs.labels ?? []).includes("dev.mcp-platform.files");
+    const state = ev.byType("docker:index/volume:Volume").filter((v) => !isFiles(v));
+    expect(state.length).toBe(6);
+    // Neo4j sets its password when it creates its database, and the backups' repository opens with its
+    // own: a destroy that keeps the data must keep them.
+    const kept = [...state.map((v) => v.name), "neo4j-password", "backup-password"].sort();
+    expect(ev.resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(kept);
+  });
+
   it("gives services larger limits than dev", () => {
     const [neo4j] = replicasOf(ev, "neo4j");
     expect(neo4j!.inputs.memory).toBe(4096);
