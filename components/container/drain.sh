@@ -5,7 +5,12 @@
 # gateways resolve the replica's name again and move to its successor, and the requests the old task holds
 # finish. Exits with the server's status.
 set -u
-drain=${MCP_PLATFORM_DRAIN_SECONDS:-5}
+# Set by the platform from the service's drainSeconds: no default here to drift from the config's.
+if [ -z "${MCP_PLATFORM_DRAIN_SECONDS+set}" ]; then
+  echo "drain: MCP_PLATFORM_DRAIN_SECONDS is not set (the platform sets it from the service's drainSeconds)" >&2
+  exit 2
+fi
+drain=$MCP_PLATFORM_DRAIN_SECONDS
 case $drain in '' | *[!0-9]*)
   echo "drain: MCP_PLATFORM_DRAIN_SECONDS must be a whole number of seconds, not '$drain'" >&2
   exit 2

@@ -219,6 +219,12 @@ describe("the drain wrapper", () => {
     expect(r.stderr).toMatch(/MCP_PLATFORM_DRAIN_SECONDS must be a whole number of seconds, not '5s'/);
   });
 
+  it("refuses to run without a drain from the platform, rather than guess one", () => {
+    const r = spawnSync("sh", [DRAIN_WRAPPER_SOURCE, "true"], { env: { PATH: process.env.PATH }, encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/MCP_PLATFORM_DRAIN_SECONDS is not set \(the platform sets it from the service's drainSeconds\)/);
+  });
+
   it("is shellcheck clean, as is the secret-env shim", (ctx) => {
     skipOrFail(ctx, hasTool("shellcheck") ? undefined : "shellcheck is not installed");
     const r = spawnSync("shellcheck", [DRAIN_WRAPPER_SOURCE, SECRET_ENV_SHIM_SOURCE], { encoding: "utf8" });
