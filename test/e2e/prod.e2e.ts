@@ -171,7 +171,7 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
   // Neo4j sets its password only when it creates its database, and restic opens the backups' repository
   // only with the password it was made with: a destroy that keeps the data keeps them.
   it("comes back on what the destroy kept: Neo4j opens its data with the kept password, the backups keep theirs", async (ctx) => {
-    ready(ctx);
+    const { engine } = ready(ctx);
     const state = (JSON.parse(await stack.pulumi(["stack", "export"])) as { deployment: { resources: { type: string; urn: string }[] } }).deployment.resources;
     const passwords = state.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.urn.split("::").pop()).sort();
     expect(passwords).toEqual(["backup-password", "neo4j-password"]);
@@ -179,7 +179,7 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
     const r = await stack.op({ op: "up", policyConfig: "prod" });
     // graphiti's healthcheck asks Neo4j, and `up` waits for every replica to be healthy.
     expect(r.ok, describeResult(r)).toBe(true);
-    const back = await inspectAll(tryReady()!.engine, ["label=environment=prod"]);
+    const back = await inspectAll(engine, ["label=environment=prod"]);
     const graphiti = back.filter((c) => label(c, "service") === "graphiti" && label(c, "component") !== "volume-init");
     expect(graphiti.length).toBe(2);
     for (const c of graphiti) expect(c.State.Health?.Status, c.Name).toBe("healthy");
