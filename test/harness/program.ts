@@ -21,6 +21,13 @@ export interface DeclaredResource {
   protect: boolean;
 }
 
+// What a registration request tells that the mocks' newResource does not see.
+interface Registration {
+  all: string[];
+  byProperty: Record<string, string[]>;
+  protect: boolean;
+}
+
 export interface Evaluation {
   resources: DeclaredResource[];
   outputs: Record<string, unknown>;
@@ -97,7 +104,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
   // The program asks the Docker engine for its API version; under mocks there is none to ask.
   process.env.MCP_PLATFORM_DOCKER_API_VERSION ??= "1.45";
   const resources: DeclaredResource[] = [];
-  const dependencies = new Map<string, { all: string[]; byProperty: Record<string, string[]>; protect: boolean }>();
+  const registrations = new Map<string, Registration>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -105,7 +112,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
         // in a preview the name is known, and it is among the inputs the engine hands policies.
         const autoname = opts.preview && args.type.startsWith("docker:") && args.inputs.name === undefined;
         const inputs = { ...(args.inputs as Record<string, unknown>), ...(autoname ? { name: `${args.name}-1a2b3c4` } : {}) };
-        const deps = dependencies.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {}, protect: false };
+        const deps = registrations.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {}, protect: false };
         resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider, protect: deps.protect });
         // In a preview, what the provider computes is not known yet: the mocks return the inputs alone, and the
         // SDK reads every missing output as unknown, as the engine does.
@@ -120,7 +127,7 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
     stack,
     opts.preview ?? false,
   );
-  recordDependencies(dependencies);
+  recordRegistrations(registrations);
   const cwd = process.cwd();
   process.chdir(ROOT);
   try {
@@ -145,7 +152,7 @@ interface RegisterRequest {
   getProtect(): boolean;
 }
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
-function recordDependencies(into: Map<string, { all: string[]; byProperty: Record<string, string[]>; protect: boolean }>): void {
+function recordRegistrations(into: Map<string, Registration>): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {

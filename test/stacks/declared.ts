@@ -19,6 +19,11 @@ export function serviceContainers(ev: Evaluation, component?: string) {
   return ev.byType(CONTAINER).filter((c) => label(c, "component") !== "volume-init" && (!component || label(c, "component") === component));
 }
 
+// Volumes that hold state, not the files an init writes for its workload.
+export function stateVolumes(ev: Evaluation) {
+  return ev.byType(VOLUME).filter((v) => label(v, "dev.mcp-platform.files") === undefined);
+}
+
 export function replicasOf(ev: Evaluation, service: string) {
   return serviceContainers(ev).filter((c) => label(c, "service") === service);
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, reveal, type Evaluation } from "../harness/program";
-import { VOLUME, itDeclaresThePlatform, itPublishesThroughTheGateway, replicasOf, serviceContainers } from "./declared";
+import { itDeclaresThePlatform, itPublishesThroughTheGateway, replicasOf, serviceContainers, stateVolumes } from "./declared";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -34,8 +34,7 @@ describe("the dev stack, evaluated from Pulumi.dev.yaml under mocks", () => {
   it("does not protect volumes", () => {
     // Four stateful volumes, the health monitor's history and the backup volume; the rest hold files the
     // inits write (not state).
-    const state = ev.byType(VOLUME).filter((v) => !JSON.stringify(v.inputs.labels ?? []).includes("dev.mcp-platform.files"));
-    expect(state).toHaveLength(6);
+    expect(stateVolumes(ev)).toHaveLength(6);
     // Nor anything else: a destroy removes the data and the passwords that open it together.
     expect(ev.resources.filter((r) => r.protect).map((r) => r.name)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateStack, reveal, type Evaluation } from "../harness/program";
-import { itDeclaresThePlatform, itPublishesThroughTheGateway, replicasOf, serviceContainers } from "./declared";
+import { itDeclaresThePlatform, itPublishesThroughTheGateway, replicasOf, serviceContainers, stateVolumes } from "./declared";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -29,8 +29,7 @@ describe("the prod stack, evaluated from Pulumi.prod.yaml under mocks", () => {
   });
 
   it("protects the stateful volumes and the generated passwords their data needs, and nothing else", () => {
-    const isFiles = (r: { inputs: Record<string, unknown> }) => JSON.stringify(r.inputs.labels ?? []).includes("dev.mcp-platform.files");
-    const state = ev.byType("docker:index/volume:Volume").filter((v) => !isFiles(v));
+    const state = stateVolumes(ev);
     expect(state.length).toBe(6);
     // Neo4j sets its password when it creates its database, and the backups' repository opens with its
     // own: a destroy that keeps the data must keep them.
