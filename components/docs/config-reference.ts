@@ -41,7 +41,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   "neo4j.cpus": "CPU limit",
   "neo4j.heapMb": "override of the derived heap size",
   "neo4j.pageCacheMb": "override of the derived page cache size",
-  "neo4j.passwordLength": "length of the generated NEO4J_AUTH password",
+  "neo4j.passwordLength": "length of the generated NEO4J_AUTH password, applied when the stack creates it: Neo4j keeps the password its database was created with, so a later change keeps the password and warns",
   "neo4j.user": "uid:gid Neo4j runs as",
   services: "MCP servers by name; the presets' settings apply under their names, a stack names only what differs",
   "services.<name>.enabled": "false turns the server off (its secrets are then ignored)",

@@ -7,7 +7,7 @@ import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
-import { NEO4J_URI, NEO4J_USER, neo4jSpec } from "./spec";
+import { NEO4J_URI, NEO4J_USER, neo4jSpec, passwordLengthNotice } from "./spec";
 
 export interface Neo4jArgs {
   config: Neo4jConfig;
@@ -33,13 +33,18 @@ export class Neo4j extends pulumi.ComponentResource {
   constructor(name: string, args: Neo4jArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mcp-platform:neo4j:Neo4j", name, {}, opts);
     // Never a literal and never the image's documented "demodemo": generated once, kept in state as a secret.
-    // Neo4j sets it only when it creates its database, so it is protected with the data volume: a destroy
-    // that keeps the data keeps the password that opens it.
+    // Neo4j sets it only when it creates its database, so it is protected with the data volume (a destroy
+    // that keeps the data keeps the password that opens it) and a later change of its length is ignored,
+    // with a warning (passwordLengthNotice), instead of replacing it.
     const password = new random.RandomPassword(
       `${name}-password`,
       { length: args.config.passwordLength, special: false },
-      { parent: this, protect: args.protectVolumes },
+      { parent: this, protect: args.protectVolumes, ignoreChanges: ["length"] },
     );
+    password.length.apply((generated) => {
+      const notice = passwordLengthNotice(args.config.passwordLength, generated);
+      if (notice) void pulumi.log.warn(notice, this);
+    });
     this.password = pulumi.secret(password.result);
     const volume = (suffix: string) =>
       stateVolume(

@@ -27,6 +27,18 @@ export function neo4jEnv(config: Neo4jConfig): Record<string, string> {
   };
 }
 
+// Neo4j takes NEO4J_AUTH only when it creates its database, so the generated password is kept for the
+// stack's life (the component ignores later changes to its length): a new one would lock graphiti and the
+// backups out of the existing database. A changed neo4j.passwordLength gets this warning instead.
+export function passwordLengthNotice(configured: number, generated: number): string | undefined {
+  if (configured === generated) return undefined;
+  return (
+    `neo4j.passwordLength is ${configured}, but this stack's Neo4j password was generated with ${generated} characters and is kept: ` +
+    `Neo4j keeps the password its database was created with, so a new one would lock graphiti and the backups out. ` +
+    `The setting applies when a stack is created; set it back to ${generated} to silence this warning.`
+  );
+}
+
 export function neo4jSpec(config: Neo4jConfig, inputs: Neo4jInputs): WorkloadSpec {
   return {
     service: NEO4J_ALIAS,

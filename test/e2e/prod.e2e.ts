@@ -169,16 +169,20 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
   });
 
   // Neo4j sets its password only when it creates its database, and restic opens the backups' repository
-  // only with the password it was made with: a destroy that keeps the data keeps them.
+  // only with the password it was made with: a destroy that keeps the data keeps them. A changed
+  // neo4j.passwordLength does not replace the kept one either: it gets a warning.
   it("comes back on what the destroy kept: Neo4j opens its data with the kept password, the backups keep theirs", async (ctx) => {
     const { engine } = ready(ctx);
     const state = (JSON.parse(await stack.pulumi(["stack", "export"])) as { deployment: { resources: { type: string; urn: string }[] } }).deployment.resources;
     const passwords = state.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.urn.split("::").pop()).sort();
     expect(passwords).toEqual(["backup-password", "neo4j-password"]);
     expect(backupPasswordBefore).toEqual(expect.any(String));
+    await stack.pulumi(["config", "set", "--path", "mcp-platform:neo4j.passwordLength", "40"]);
     const r = await stack.op({ op: "up", policyConfig: "prod" });
     // graphiti's healthcheck asks Neo4j, and `up` waits for every replica to be healthy.
     expect(r.ok, describeResult(r)).toBe(true);
+    expect(r.steps.filter((s) => /::(neo4j|backup)-password\b/.test(s)), r.steps.join("\n")).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.includes("neo4j.passwordLength is 40")), r.diagnostics.join("\n")).toHaveLength(1);
     const back = await inspectAll(engine, ["label=environment=prod"]);
     const graphiti = back.filter((c) => label(c, "service") === "graphiti" && label(c, "component") !== "volume-init");
     expect(graphiti.length).toBe(2);

@@ -19,6 +19,8 @@ export interface DeclaredResource {
   provider?: string;
   // Its protect option: a destroy leaves it in place.
   protect: boolean;
+  // Its ignoreChanges option: inputs whose change the engine does not act on.
+  ignoreChanges: string[];
 }
 
 // What a registration request tells that the mocks' newResource does not see.
@@ -26,6 +28,7 @@ interface Registration {
   all: string[];
   byProperty: Record<string, string[]>;
   protect: boolean;
+  ignoreChanges: string[];
 }
 
 export interface Evaluation {
@@ -112,8 +115,8 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
         // in a preview the name is known, and it is among the inputs the engine hands policies.
         const autoname = opts.preview && args.type.startsWith("docker:") && args.inputs.name === undefined;
         const inputs = { ...(args.inputs as Record<string, unknown>), ...(autoname ? { name: `${args.name}-1a2b3c4` } : {}) };
-        const deps = registrations.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {}, protect: false };
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider, protect: deps.protect });
+        const deps = registrations.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {}, protect: false, ignoreChanges: [] };
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider, protect: deps.protect, ignoreChanges: deps.ignoreChanges });
         // In a preview, what the provider computes is not known yet: the mocks return the inputs alone, and the
         // SDK reads every missing output as unknown, as the engine does.
         if (opts.preview) return { id: "", state: { ...inputs } };
@@ -150,6 +153,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
   getProtect(): boolean;
+  getIgnorechangesList(): string[];
 }
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 function recordRegistrations(into: Map<string, Registration>): void {
@@ -160,7 +164,7 @@ function recordRegistrations(into: Map<string, Registration>): void {
     req.getPropertydependenciesMap().forEach((deps, key) => {
       if (deps.getUrnsList().length) byProperty[key] = deps.getUrnsList().map(nameOf);
     });
-    into.set(`${req.getType()}::${req.getName()}`, { all: req.getDependenciesList().map(nameOf), byProperty, protect: req.getProtect() });
+    into.set(`${req.getType()}::${req.getName()}`, { all: req.getDependenciesList().map(nameOf), byProperty, protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList() });
     return register(req, cb);
   };
 }

@@ -62,6 +62,12 @@ export function filesOf(ev: Evaluation, service: string): DeliveredFile[] {
 }
 
 export function itDeclaresThePlatform(ev: () => Evaluation) {
+  // Neo4j keeps the password its database was created with (the data volume outlives its container): a
+  // changed neo4j.passwordLength must not generate a new one, only a warning (passwordLengthNotice).
+  it("keeps Neo4j's password when its configured length changes, and ignores changes of nothing else", () => {
+    expect(ev().resources.filter((r) => r.ignoreChanges.length).map((r) => [r.name, r.ignoreChanges])).toEqual([["neo4j-password", ["length"]]]);
+  });
+
   it("declares every service: Neo4j, the three MCP servers, the health monitor, the gateway and the backups", () => {
     const services = new Set(serviceContainers(ev()).map((c) => label(c, "service")));
     expect([...services].sort()).toEqual(["backup", "gateway", "gmail", "graphiti", "health-monitor", "neo4j", "rag"]);
