@@ -65,6 +65,15 @@ export function dockerCpus(cpus: number): string {
   return Number.isInteger(cpus) ? cpus.toFixed(1) : String(Number(cpus.toFixed(9)));
 }
 
+// A capability as Docker stores it: the engine (20.10 and later) turns CHOWN into CAP_CHOWN when it creates
+// the container, and `pulumi refresh` reads it back that way. Declared the short way, the next `up` would
+// see a change the provider cannot make in place and replace the container (and, for an init, every
+// replica its files feed).
+export function dockerCapability(name: string): string {
+  const upper = name.toUpperCase();
+  return upper === "ALL" || upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
+}
+
 // While a container starts, Docker probes it every 2 s instead of every interval, so a dependent and the
 // next replica start as soon as it is healthy. Engines before API 1.44 refuse the setting: left out there.
 export const HEALTH_START_INTERVAL_SECONDS = 2;
@@ -131,7 +140,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     // Hardening: no privilege gain, no capabilities beyond those the spec justifies, read-only root.
     init: true,
     securityOpts: ["no-new-privileges:true"],
-    capabilities: { drops: ["ALL"], adds: spec.capAdd.map((c) => c.capability) },
+    capabilities: { drops: ["ALL"], adds: spec.capAdd.map((c) => dockerCapability(c.capability)) },
     readOnly: spec.readOnlyRootFilesystem,
     tmpfs: spec.readOnlyRootFilesystem || spec.tmpfs.length ? tmpfsMounts(spec.tmpfs) : undefined,
     mounts: [

@@ -7,7 +7,7 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { labels, logOptions, secretFilesLabel, type PlatformDefaults } from "./defaults";
+import { dockerCapability, labels, logOptions, secretFilesLabel, type PlatformDefaults } from "./defaults";
 import { filesPlan, type FilesDirectory, type WorkloadSpec } from "./spec";
 
 export { filesPlan, type FilesDirectory } from "./spec";
@@ -76,7 +76,7 @@ export function initArgs(
     networkMode: "none",
     readOnly: false,
     securityOpts: ["no-new-privileges:true"],
-    capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
+    capabilities: { drops: ["ALL"], adds: [dockerCapability("CHOWN")] },
     memory: 64,
     memorySwap: 64,
     cpus: "0.1",

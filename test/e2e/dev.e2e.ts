@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
 import { inspectAll, label, pollUntil, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
 import { run } from "./lib/run";
-import { describeResult, E2EStack } from "./lib/stack";
+import { describeResult, E2EStack, itChangesNothingAfterARefresh } from "./lib/stack";
 
 const NAME = "e2e-dev";
 const MONITOR_INTERVAL_SECONDS = 10;
@@ -200,6 +200,8 @@ describe("the dev stack on a real Docker engine", () => {
     expect(up.ok, describeResult(up)).toBe(true);
     expect(up.steps).toEqual([]);
   });
+
+  itChangesNothingAfterARefresh(() => stack, "dev");
 
   it("removes everything with `pulumi destroy`: no container, volume or network of the stack is left", async (ctx) => {
     const { engine } = ready(ctx);

@@ -12,7 +12,7 @@ import { ROOT } from "../harness/stack-files";
 import { inspectAll, label, ready, recordFigure, tryReady, type Inspected } from "./lib/context";
 import { registryRef } from "./lib/images";
 import { run } from "./lib/run";
-import { describeResult, E2EStack } from "./lib/stack";
+import { describeResult, E2EStack, itChangesNothingAfterARefresh } from "./lib/stack";
 import { RUN } from "./lib/toolchain";
 
 const NAME = "e2e-prod";
@@ -154,6 +154,8 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
     expect(up.ok, describeResult(up)).toBe(true);
     expect(dockerUser()).toBe(rules);
   });
+
+  itChangesNothingAfterARefresh(() => stack, "prod");
 
   it("destroys all but the protected volumes, and removes exactly the platform's firewall rules", async (ctx) => {
     const { engine } = ready(ctx);

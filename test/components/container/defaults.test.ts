@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { containerArgs, dockerCpus, dockerHealthcheck, envEntries, goDuration, logOptions } from "../../../components/container/defaults";
+import { containerArgs, dockerCapability, dockerCpus, dockerHealthcheck, envEntries, goDuration, logOptions } from "../../../components/container/defaults";
 import { healthcheck, healthWaitSeconds } from "../../../components/container/spec";
 import { replicaName } from "../../../components/container/workload";
 import { platformDefaults, workloadSpec } from "../../harness/fixtures";
@@ -63,9 +63,13 @@ describe("shared container defaults", () => {
     expect(args.user).toBe("1000:1000");
   });
 
-  it("adds only the capabilities a spec justifies", () => {
+  it("adds only the capabilities a spec justifies, named as Docker stores them (what a refresh reads back)", () => {
     const a = containerArgs(spec({ capAdd: [{ capability: "NET_BIND_SERVICE", reason: "binds :80" }] }), platform);
-    expect(a.capabilities).toEqual({ drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });
+    expect(a.capabilities).toEqual({ drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] });
+  });
+
+  it("names a capability the way Docker 20.10 and later store it", () => {
+    expect(["CHOWN", "chown", "CAP_CHOWN", "ALL"].map(dockerCapability)).toEqual(["CAP_CHOWN", "CAP_CHOWN", "CAP_CHOWN", "ALL"]);
   });
 
   it("labels each replica and never names the container (a replacement must not collide)", () => {

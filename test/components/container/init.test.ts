@@ -47,7 +47,7 @@ describe("the init container", () => {
   it("runs once as root with CHOWN only, no network and no new privileges, and is never restarted", () => {
     const a = initArgs(workloadSpec({ files }), platform, ["vol-0", "vol-1"], "#!/bin/sh\n")!;
     expect([a.user, a.networkMode, a.restart, a.attach, a.mustRun, a.logs]).toEqual(["0:0", "none", "no", true, false, true]);
-    expect(a.capabilities).toEqual({ drops: ["ALL"], adds: ["CHOWN"] });
+    expect(a.capabilities).toEqual({ drops: ["ALL"], adds: ["CAP_CHOWN"] });
     expect(a.securityOpts).toEqual(["no-new-privileges:true"]);
     expect(a.labels).toContainEqual({ label: "component", value: "volume-init" });
     expect(a.entrypoints).toEqual(["sh", "/mcp-platform/init.sh"]);

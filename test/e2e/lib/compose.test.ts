@@ -73,7 +73,7 @@ describe("composeProject", () => {
 
   it("copies an init's uploads in as configs with their modes, and waits for the init to complete before its service", () => {
     const i = file.services["gmail-volume-init"]!;
-    expect(i).toMatchObject({ restart: "no", network_mode: "none", user: "0:0", cap_add: ["CHOWN"] });
+    expect(i).toMatchObject({ restart: "no", network_mode: "none", user: "0:0", cap_add: ["CAP_CHOWN"] });
     expect(i.configs).toEqual([
       { source: "gmail-volume-init-0", target: "/mcp-platform/init.sh", mode: 0o555 },
       { source: "gmail-volume-init-1", target: "/mcp-platform/manifest", mode: 0o444 },

@@ -3,8 +3,10 @@
 // driver.ts in a process of their own against the real CLI, plugins and engine.
 import * as fs from "fs";
 import * as path from "path";
+import { expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ROOT } from "../../harness/stack-files";
+import { ready } from "./context";
 import type { DriverRequest, DriverResult } from "./driver";
 import { run, tail } from "./run";
 import { RUN_DIR, pulumiEnv, type Toolchain } from "./toolchain";
@@ -118,4 +120,18 @@ export class E2EStack {
 // What a result says, for an assertion message.
 export function describeResult(r: DriverResult): string {
   return [r.error ?? "ok", `changes ${JSON.stringify(r.changes)}`, ...r.steps.map((s) => `  ${s}`), ...r.policy.map((p) => `  [${p.level}] ${p.policy}: ${p.message}`)].join("\n");
+}
+
+// What a refresh reads back from Docker must match what the program declares, or the next up replaces
+// containers (an init's replacement takes every replica its files feed, and Neo4j, with it): `pulumi
+// refresh`, then a preview with --expect-no-changes. The docs send users to `--refresh` (a moved host,
+// containers a daemon restart left stopped).
+export function itChangesNothingAfterARefresh(stack: () => E2EStack, policyConfig: string): void {
+  it("changes nothing after a pulumi refresh", async (ctx) => {
+    ready(ctx);
+    const refreshed = await stack().op({ op: "refresh" });
+    expect(refreshed.ok, describeResult(refreshed)).toBe(true);
+    const preview = await stack().op({ op: "preview", policyConfig, expectNoChanges: true });
+    expect(preview.ok, describeResult(preview)).toBe(true);
+  });
 }

@@ -18,6 +18,9 @@ describe("capabilities-restricted (CIS 5.4)", () => {
     const init = withLabels(container({ user: "0:0", capabilities: { drops: ["ALL"], adds: ["CHOWN"] } }), { service: "gmail", component: "volume-init" });
     const config = { exceptions: [{ component: "volume-init", capabilities: ["CHOWN"], reason: "one-shot chown of a mount point" }] };
     expectClean(await runPolicy(capabilitiesRestricted, init, config));
+    // The same capability as the platform declares it (as Docker stores it).
+    const declared = withLabels(container({ user: "0:0", capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN"] } }), { service: "gmail", component: "volume-init" });
+    expectClean(await runPolicy(capabilitiesRestricted, declared, config));
     // The exception grants CHOWN, not anything else.
     const more = withLabels(container({ capabilities: { drops: ["ALL"], adds: ["CHOWN", "SETUID"] } }), { service: "gmail", component: "volume-init" });
     expectViolations(await runPolicy(capabilitiesRestricted, more, config), ["adds SETUID"]);

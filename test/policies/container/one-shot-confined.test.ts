@@ -14,7 +14,7 @@ const init = (overrides: Record<string, unknown> = {}) =>
       restart: "no",
       maxRetryCount: undefined,
       healthcheck: undefined,
-      capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
+      capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN"] },
       ...overrides,
     }),
     { service: "gmail", component: "volume-init", environment: "dev" },
