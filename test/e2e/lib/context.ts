@@ -64,6 +64,24 @@ export const label = (c: Inspected, key: string) => c.Config.Labels[key];
 // The machine's 1-minute load average, noted with each figure (a shared 2-core machine: 2 is fully busy).
 export const loadAverage = (): string => os.loadavg()[0]!.toFixed(1);
 
+// The share of CPU time the machine spent idle over `ms` (all CPUs), from the kernel's counters.
+async function idleShare(ms: number): Promise<number> {
+  const totals = () => os.cpus().reduce((t, c) => ({ idle: t.idle + c.times.idle, all: t.all + Object.values(c.times).reduce((a, b) => a + b, 0) }), { idle: 0, all: 0 });
+  const before = totals();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = totals();
+  return after.all > before.all ? (after.idle - before.idle) / (after.all - before.all) : 1;
+}
+
+// Waits until the machine is quiet (at least `minIdle` of its CPU time idle over 3 s), or `timeoutMs`
+// passed: a benchmark then measures the work it runs, not what the step before it left running.
+export async function waitForQuiet(minIdle: number, timeoutMs: number): Promise<{ idle: number; waitedSeconds: number }> {
+  const start = Date.now();
+  let idle = await idleShare(3000);
+  while (idle < minIdle && Date.now() - start < timeoutMs) idle = await idleShare(3000);
+  return { idle, waitedSeconds: Math.round((Date.now() - start) / 1000) };
+}
+
 export function recordFigure(name: string, value: number, unit: string, note = ""): void {
   const file = path.join(E2E_DIR, "figures.json");
   const figures = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
