@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { createInterface } from "readline";
 import { ROOT } from "../../harness/stack-files";
-import { run, type RunResult } from "./run";
+import { CommandFailed, run, sleep, type RunResult } from "./run";
 
 const ENGINE_SH = path.join(ROOT, ".ci/toolchain/engine.sh");
 
@@ -15,11 +15,32 @@ export interface Engine {
   docker(args: string[], opts?: { allowFail?: boolean; input?: string; timeoutMs?: number }): Promise<RunResult>;
 }
 
+// runc's init died before the exec'd process started ("waiting for init preliminary setup: read init-p:
+// connection reset by peer"): the command never ran. Seen once in CI on a `docker exec` into the idle backup
+// container (no OOM kill, nothing in the engine's log but the error); a known transient of runc.
+export function execNeverStarted(r: RunResult): boolean {
+  return r.status === 126 && /OCI runtime exec failed: .*waiting for init preliminary setup/.test(r.stderr);
+}
+
 export function engine(name: string, host: string): Engine {
+  const docker = (args: string[], opts: { allowFail?: boolean; input?: string; timeoutMs?: number } = {}) => run("docker", ["-H", host, ...args], opts);
   return {
     name,
     host,
-    docker: (args, opts = {}) => run("docker", ["-H", host, ...args], opts),
+    // An exec whose process never started is run again (twice at most): it did nothing, so nothing repeats.
+    docker: async (args, opts = {}) => {
+      if (args[0] !== "exec") return docker(args, opts);
+      for (let attempt = 1; ; attempt++) {
+        const r = await docker(args, { ...opts, allowFail: true });
+        if (attempt < 3 && execNeverStarted(r)) {
+          console.log(`docker ${args.slice(0, 2).join(" ")}: the runtime did not start the process (${r.stderr.trim()}); again`);
+          await sleep(1000);
+          continue;
+        }
+        if (r.status !== 0 && !opts.allowFail) throw new CommandFailed(`docker -H ${host} ${args.join(" ")}`.slice(0, 300), r);
+        return r;
+      }
+    },
   };
 }
 
