@@ -23,7 +23,7 @@ import { skipOrFail } from "../harness/tools";
 import { composeProject, composeYaml, modelFromState, type StateResource } from "./lib/compose";
 import { inspectAll, label, loadAverage, ready, recordFigure, tryReady, waitForQuiet, type Inspected } from "./lib/context";
 import { restartEngine, setLiveRestore, watchLifecycles, type Engine, type Lifecycle } from "./lib/engine";
-import { describeSummary, LoadGenerator, type LoadTarget, type Summary } from "./lib/load";
+import { describeSummary, LoadGenerator, quantile, type LoadTarget, type Summary } from "./lib/load";
 import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
 import { RUN_DIR } from "./lib/toolchain";
@@ -348,7 +348,7 @@ describe("drills under load on a real Docker engine", () => {
       expect(f.ok, describeResult(f)).toBe(true);
       floor.push(f.seconds);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]) => quantile(xs, 0.5);
     recordFigure("no-op preview: the platform (prod-like, drills' stack)", median(platform), "s", `runs ${platform.map((x) => x.toFixed(1)).join(", ")}; after waiting ${quiet.waitedSeconds} s for a quiet machine (CPU ${Math.round(quiet.idle * 100)}% idle), load average ${loadAverage()} at the end`);
     recordFigure("no-op preview: empty program with the same providers", median(floor), "s", `runs ${floor.map((x) => x.toFixed(1)).join(", ")}`);
     recordFigure("no-op preview: platform / empty program", Number((median(platform) / median(floor)).toFixed(2)), "×", "goal ≤ 1.5");
