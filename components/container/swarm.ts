@@ -179,6 +179,8 @@ export function serviceArgs(
         readOnly: spec.readOnlyRootFilesystem,
         init: true,
         capDrops: ["ALL"],
+        // As the spec names them: Swarm keeps a service spec as given (a refresh reads CHOWN back as CHOWN),
+        // where a container's are stored as CAP_CHOWN (dockerCapability).
         capAdds: spec.capAdd.map((c) => c.capability),
         mounts: [
           ...spec.volumes.map((v) => ({
