@@ -9,7 +9,7 @@ import * as path from "path";
 import type { PlatformConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
-import type { VolumeDriver } from "../container/spec";
+import type { NetworkRef, VolumeDriver } from "../container/spec";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
 import { backupSpec, offsiteRestLocation, renderPlatformConfig, type BackupConfig, type BackupScripts } from "./spec";
@@ -19,7 +19,7 @@ export interface BackupCronArgs {
   platformConfig: PlatformConfig;
   platform: PlatformDefaults;
   stack: string;
-  backendNetwork: pulumi.Input<string>;
+  backendNetwork: NetworkRef;
   volumes: Record<string, pulumi.Input<string>>;
   volumePrefix: string;
   protectVolumes: boolean;
@@ -88,7 +88,7 @@ export class BackupCron extends pulumi.ComponentResource {
     // The off-host REST repository: its location carries the password (a secret), and the container gets
     // a network of its own with a route out, since the backend network has none.
     const rest = c.offsite?.rest;
-    let offsiteRest: { location: pulumi.Output<string>; network: pulumi.Input<string> } | undefined;
+    let offsiteRest: { location: pulumi.Output<string>; network: NetworkRef } | undefined;
     if (rest) {
       const restPassword = args.secrets[rest.passwordKey];
       if (!restPassword) throw new Error(`secret ${rest.passwordKey} was not loaded (the config loader should have reported it)`);
@@ -101,7 +101,7 @@ export class BackupCron extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      offsiteRest = { location: pulumi.secret(restPassword.apply((pw) => offsiteRestLocation(rest, pw))), network: egress.name };
+      offsiteRest = { location: pulumi.secret(restPassword.apply((pw) => offsiteRestLocation(rest, pw))), network: { name: egress.name, id: egress.id } };
     }
     const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, args.platform, { parent: this }) : backupImage(name, args, this);
     const spec = backupSpec(c, {

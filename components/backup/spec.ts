@@ -3,7 +3,7 @@
 // secret files, and no Docker socket.
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
-import { healthcheck, type VolumeDriver, type VolumeMountSpec, type WorkloadSpec } from "../container/spec";
+import { healthcheck, type NetworkRef, type VolumeDriver, type VolumeMountSpec, type WorkloadSpec } from "../container/spec";
 import { NEO4J_URI, NEO4J_USER } from "../neo4j/spec";
 
 export type BackupConfig = PlatformConfig["backup"];
@@ -36,7 +36,7 @@ export interface BackupScripts {
 export interface BackupInputs {
   image: pulumi.Input<string>;
   stack: string;
-  backendNetwork: pulumi.Input<string>;
+  backendNetwork: NetworkRef;
   // The platform's stateful volumes (Platform.volumes): key -> Docker volume name.
   volumes: Record<string, pulumi.Input<string>>;
   backupVolume: pulumi.Input<string>;
@@ -44,7 +44,7 @@ export interface BackupInputs {
   offsiteDriver?: VolumeDriver;
   // The off-host REST repository: its location with credentials (a secret), and the network that gives
   // the container its way out (the backend network has none).
-  offsiteRest?: { location: pulumi.Output<string>; network: pulumi.Input<string> };
+  offsiteRest?: { location: pulumi.Output<string>; network: NetworkRef };
   neo4jPassword: pulumi.Output<string>;
   resticPassword: pulumi.Output<string>;
   // The deployment's own settings, rendered without secrets (renderPlatformConfig).
@@ -139,8 +139,8 @@ export function backupSpec(c: BackupConfig, inputs: BackupInputs): WorkloadSpec 
     // The backend network: it reaches neo4j:7687. With an off-host REST repository, also a network of its
     // own with a route out (no other container is on it).
     networks: [
-      { network: "backend", networkName: inputs.backendNetwork, aliases: [BACKUP_ALIAS] },
-      ...(inputs.offsiteRest ? [{ network: "backup-egress", networkName: inputs.offsiteRest.network, aliases: [] }] : []),
+      { network: "backend", ref: inputs.backendNetwork, aliases: [BACKUP_ALIAS] },
+      ...(inputs.offsiteRest ? [{ network: "backup-egress", ref: inputs.offsiteRest.network, aliases: [] }] : []),
     ],
     ports: [],
     // The scheduler ticks every minute (or a backup is running); staleness against the RPO is the

@@ -152,7 +152,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
     ],
     // No default bridge (CIS 5.30): only the platform's networks, found by alias.
     networksAdvanced: spec.networks.map((n) => ({
-      name: n.networkName,
+      name: n.ref.name,
       aliases: n.replicaAliases && replica !== undefined ? [...n.aliases, ...n.aliases.map((a) => replicaAlias(a, replica))] : n.aliases,
     })),
     ports: spec.ports.map((p) => ({ internal: p.internal, external: p.published, ip: p.address, protocol: "tcp" })),

@@ -45,10 +45,18 @@ export interface VolumeDriver {
   options: Record<string, string>;
 }
 
+// A network as each engine path addresses it: a container attaches by name; a Swarm service by ID, because
+// Swarm stores its networks by ID and the provider reads them back that way (by name, every refresh
+// read a change that replaces the service).
+export interface NetworkRef {
+  name: pulumi.Input<string>;
+  id: pulumi.Input<string>;
+}
+
 export interface NetworkAttachment {
   // Key of the network in the platform's network map ("backend" or "frontend").
   network: string;
-  networkName: pulumi.Input<string>;
+  ref: NetworkRef;
   aliases: string[];
   // Each replica also answers to `<alias>-<replica>` (replicaAlias), so a proxy can list and reach
   // replicas one by one. Engines without per-replica names (Swarm) may ignore it.

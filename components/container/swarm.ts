@@ -192,7 +192,9 @@ export function serviceArgs(
           })),
           ...(spec.hostMounts ?? []).map((h) => ({ type: "bind", source: h.hostPath, target: h.path, readOnly: true })),
           ...(spec.readOnlyRootFilesystem || spec.tmpfs.length
-            ? spec.tmpfs.map((t) => ({ type: "tmpfs", target: t, tmpfsOptions: { sizeBytes: bytes(64), mode: 0o1777 } }))
+            ? // No mode: Docker's default is 1777, and the provider reads a declared mode back without its
+              // sticky bit (Mode.Perm()), so each refresh would read a change.
+              spec.tmpfs.map((t) => ({ type: "tmpfs", target: t, tmpfsOptions: { sizeBytes: bytes(64) } }))
             : []),
         ],
         healthcheck: {
@@ -222,15 +224,14 @@ export function serviceArgs(
       // Services with volumes run where their volumes are, the node labelled for state: a local volume
       // exists on one node, and two nodes would each get an empty copy of their own.
       // A task that publishes ports in host mode holds them on its node: one such task per node.
-      placement:
-        spec.volumes.length || spec.ports.length
-          ? {
-              constraints: spec.volumes.length ? [stateNodeConstraint(swarm)] : undefined,
-              maxReplicas: spec.ports.length ? 1 : undefined,
-            }
-          : undefined,
+      // Always declared: the service ignores changes to placement.platforms (the engine fills them from the
+      // image), and ignoreChanges needs the path's parent in the inputs.
+      placement: {
+        constraints: spec.volumes.length ? [stateNodeConstraint(swarm)] : undefined,
+        maxReplicas: spec.ports.length ? 1 : undefined,
+      },
       logDriver: { name: "json-file", options: logOptions(platform.logging) },
-      networksAdvanceds: spec.networks.map((n) => ({ name: n.networkName, aliases: networkAliases(n, replica) })),
+      networksAdvanceds: spec.networks.map((n) => ({ id: n.ref.id, aliases: networkAliases(n, replica) })),
     },
     // Zero-downtime updates: one task at a time, the new one started and healthy before the old stops;
     // a task failing within the monitor window rolls the whole update back. A stateful service cannot
@@ -303,7 +304,12 @@ export function deployService(
       }, replica, layout),
       ...(converge ? { convergeConfig: converge } : {}),
     },
-    { parent: opts.parent, dependsOn: opts.dependsOn },
+    {
+      parent: opts.parent,
+      dependsOn: opts.dependsOn,
+      // Swarm fills in the image's platforms; the program never declares them.
+      ignoreChanges: ["taskSpec.placement.platforms"],
+    },
   );
   return { service, secrets: secrets.map((s) => s.res), configs: configs.map((c) => c.res) };
 }

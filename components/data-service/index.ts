@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DataServiceConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
+import type { NetworkRef } from "../container/spec";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
 import { dataServiceSpec, dataServiceUrl } from "./spec";
@@ -11,7 +12,7 @@ import { dataServiceSpec, dataServiceUrl } from "./spec";
 export interface DataServiceArgs {
   config: DataServiceConfig;
   platform: PlatformDefaults;
-  backendNetwork: pulumi.Input<string>;
+  backendNetwork: NetworkRef;
   secrets: Record<string, pulumi.Output<string>>;
   resolveContext: (context: string) => string;
   volumePrefix: string;

@@ -2,7 +2,7 @@
 // stateful, on the backend network only, reached by alias.
 import type * as pulumi from "@pulumi/pulumi";
 import type { DataServiceConfig } from "../config/schema";
-import { healthcheck, type WorkloadSpec } from "../container/spec";
+import { healthcheck, type NetworkRef, type WorkloadSpec } from "../container/spec";
 
 export function dataServiceUrl(name: string, d: Pick<DataServiceConfig, "scheme" | "port">): string {
   return `${d.scheme}://${name}:${d.port}`;
@@ -10,7 +10,7 @@ export function dataServiceUrl(name: string, d: Pick<DataServiceConfig, "scheme"
 
 export interface DataServiceInputs {
   image: pulumi.Input<string>;
-  backendNetwork: pulumi.Input<string>;
+  backendNetwork: NetworkRef;
   dataVolume: pulumi.Input<string>;
   secrets: Record<string, pulumi.Output<string>>;
 }
@@ -39,7 +39,7 @@ export function dataServiceSpec(name: string, d: DataServiceConfig, inputs: Data
     readOnlyRootFilesystem: d.readOnlyRootFilesystem,
     tmpfs: d.tmpfs,
     capAdd: d.capAdd.map((capability) => ({ capability, reason: `dataServices.${name}.capAdd` })),
-    networks: [{ network: "backend", networkName: inputs.backendNetwork, aliases: [name] }],
+    networks: [{ network: "backend", ref: inputs.backendNetwork, aliases: [name] }],
     ports: [],
     healthcheck: healthcheck(d.healthcheck),
     stateful: true,

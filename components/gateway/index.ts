@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import * as crypto from "crypto";
 import type { PlatformConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
+import type { NetworkRef } from "../container/spec";
 import { serviceImage } from "../container/image";
 import { deployWorkload } from "../container/workload";
 import { gatewayHost, gatewayModel } from "./model";
@@ -15,7 +16,7 @@ import { gatewaySpec } from "./spec";
 export interface GatewayArgs {
   config: PlatformConfig;
   platform: PlatformDefaults;
-  frontendNetwork: pulumi.Input<string>;
+  frontendNetwork: NetworkRef;
   // Secret config values by key (the TLS certificate and key are read from here).
   secrets: Record<string, pulumi.Output<string>>;
   // The services it proxies: on a first deployment it starts once they are healthy.

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { publishedPortClaims, type PlatformConfig } from "../config/schema";
-import { healthcheck, type FileSpec, type PortSpec, type WorkloadSpec } from "../container/spec";
+import { healthcheck, type FileSpec, type NetworkRef, type PortSpec, type WorkloadSpec } from "../container/spec";
 import { apiKeyMapFile, DOCKER_DNS, issuerKeyFile, METRICS_LUA, renderApiKeyMap, renderHaproxyCfg, TLS_PEM, type RenderTarget } from "./haproxy-cfg";
 import { gatewayModel, type GatewayModel } from "./model";
 
@@ -22,7 +22,7 @@ export const scriptSource = (name: string) => fs.readFileSync(path.join(__dirnam
 
 export interface GatewayInputs {
   image: pulumi.Input<string>;
-  frontendNetwork: pulumi.Input<string>;
+  frontendNetwork: NetworkRef;
   // Certificate chain and private key, one PEM (secret); absent when the routes are plain HTTP.
   tlsPem?: pulumi.Input<string>;
   // apiKey routes: service -> the SHA-256 (hex) of each client's key.
@@ -100,7 +100,7 @@ export function gatewaySpec(c: PlatformConfig, inputs: GatewayInputs): WorkloadS
     // The runtime API socket.
     tmpfs: [GATEWAY_RUNTIME_DIR],
     capAdd: [],
-    networks: [{ network: "frontend", networkName: inputs.frontendNetwork, aliases: [GATEWAY_ALIAS] }],
+    networks: [{ network: "frontend", ref: inputs.frontendNetwork, aliases: [GATEWAY_ALIAS] }],
     ports,
     // HAProxy answers /healthz on its internal metrics port once a worker runs.
     healthcheck: healthcheck(["CMD", "bash", `${GATEWAY_CONF_DIR}/healthcheck.sh`, String(g.metricsPort)], {

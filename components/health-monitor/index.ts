@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HealthMonitorConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
+import type { NetworkRef } from "../container/spec";
 import { deployWorkload } from "../container/workload";
 import { healthMonitorSpec } from "./spec";
 import { monitorConfig, renderMonitorConfig, type MonitorModel } from "./targets";
@@ -20,8 +21,8 @@ export interface HealthMonitorArgs {
   // Everything it watches, without the container ids (they are resolved here).
   model: Omit<MonitorModel, "containerIds" | "monitor">;
   containerIds: Record<string, pulumi.Input<string>>;
-  frontendNetwork: pulumi.Input<string>;
-  backendNetwork: pulumi.Input<string>;
+  frontendNetwork: NetworkRef;
+  backendNetwork: NetworkRef;
   dataVolume: pulumi.Input<string>;
   backupVolume?: pulumi.Input<string>;
   gatewayToken?: pulumi.Output<string>;

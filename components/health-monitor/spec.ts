@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { BACKUP_DIR } from "../backup/spec";
 import type { HealthMonitorConfig } from "../config/schema";
-import { httpHealthcheck, type FileSpec, type HostMountSpec, type VolumeMountSpec, type WorkloadSpec } from "../container/spec";
+import { httpHealthcheck, type FileSpec, type HostMountSpec, type NetworkRef, type VolumeMountSpec, type WorkloadSpec } from "../container/spec";
 import { nodeOptions } from "../mcp-server/spec";
 import { CGROUP_MOUNT, GATEWAY_CA_FILE, GATEWAY_TOKEN_FILE, gatewayKeyFile, MONITOR_CONFIG_PATH, MONITOR_DATA_DIR, WEBHOOK_URL_FILE } from "./targets";
 
@@ -15,8 +15,8 @@ export const MONITOR_USER = "1000:1000";
 
 export interface HealthMonitorInputs {
   image: pulumi.Input<string>;
-  frontendNetwork: pulumi.Input<string>;
-  backendNetwork: pulumi.Input<string>;
+  frontendNetwork: NetworkRef;
+  backendNetwork: NetworkRef;
   // monitor.json, rendered from the stack (targets.ts).
   configFile: pulumi.Input<string>;
   dataVolume: pulumi.Input<string>;
@@ -80,8 +80,8 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
     // (internal, no route out): Neo4j's Bolt port and the data services, which live only there. It holds
     // none of their credentials; the MCP servers that use them sit on both networks already.
     networks: [
-      { network: "frontend", networkName: inputs.frontendNetwork, aliases: [MONITOR_ALIAS] },
-      { network: "backend", networkName: inputs.backendNetwork, aliases: [MONITOR_ALIAS] },
+      { network: "frontend", ref: inputs.frontendNetwork, aliases: [MONITOR_ALIAS] },
+      { network: "backend", ref: inputs.backendNetwork, aliases: [MONITOR_ALIAS] },
     ],
     // Published only through the gateway, which rate-limits it (healthMonitor.rateLimitPerMinute).
     ports: [],

@@ -1,7 +1,7 @@
 // An MCP server (gmail, graphiti, rag, or one the stack adds) as a WorkloadSpec.
 import type * as pulumi from "@pulumi/pulumi";
 import { MCP_COMMON_ENV, type McpServerConfig } from "../config/schema";
-import { httpHealthcheck, type FileSpec, type NetworkAttachment, type WorkloadSpec } from "../container/spec";
+import { httpHealthcheck, type FileSpec, type NetworkAttachment, type NetworkRef, type WorkloadSpec } from "../container/spec";
 
 // V8's old space gets 75% of the container limit; the rest is for buffers, code and the runtime itself,
 // so Node collects garbage before the kernel's OOM killer steps in.
@@ -14,7 +14,7 @@ export function nodeOptions(memoryMb: number): string {
 export interface McpServerInputs {
   image: pulumi.Input<string>;
   // Network name by key: frontend always; backend when it talks to Neo4j or a data service.
-  networks: { frontend: pulumi.Input<string>; backend: pulumi.Input<string> };
+  networks: { frontend: NetworkRef; backend: NetworkRef };
   dataVolume?: pulumi.Input<string>;
   // Secret config values by key name.
   secrets: Record<string, pulumi.Output<string>>;
@@ -63,9 +63,9 @@ export function mcpServerSpec(name: string, s: McpServerConfig, inputs: McpServe
   }));
   // On the frontend the gateway reaches each replica by its own alias (gmail-1, gmail-2, ...).
   const networks: NetworkAttachment[] = [
-    { network: "frontend", networkName: inputs.networks.frontend, aliases: [name], replicaAliases: true },
+    { network: "frontend", ref: inputs.networks.frontend, aliases: [name], replicaAliases: true },
   ];
-  if (needsBackend(s)) networks.push({ network: "backend", networkName: inputs.networks.backend, aliases: [name] });
+  if (needsBackend(s)) networks.push({ network: "backend", ref: inputs.networks.backend, aliases: [name] });
   const healthTool = s.runtime === "node" ? "node" : s.runtime === "python" ? "python" : "wget";
   return {
     service: name,

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import type { Neo4jConfig } from "../config/schema";
 import type { PlatformDefaults } from "../container/defaults";
 import { serviceImage } from "../container/image";
+import type { NetworkRef } from "../container/spec";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
 import { NEO4J_URI, NEO4J_USER, neo4jSpec, passwordLengthNotice } from "./spec";
@@ -12,7 +13,7 @@ import { NEO4J_URI, NEO4J_USER, neo4jSpec, passwordLengthNotice } from "./spec";
 export interface Neo4jArgs {
   config: Neo4jConfig;
   platform: PlatformDefaults;
-  backendNetwork: pulumi.Input<string>;
+  backendNetwork: NetworkRef;
   volumePrefix: string;
   protectVolumes: boolean;
   volumeLabels: Record<string, string>;

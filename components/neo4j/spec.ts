@@ -1,7 +1,7 @@
 // Neo4j 5 (official image) as a WorkloadSpec.
 import type * as pulumi from "@pulumi/pulumi";
 import type { Neo4jConfig } from "../config/schema";
-import { healthcheck, type WorkloadSpec } from "../container/spec";
+import { healthcheck, type NetworkRef, type WorkloadSpec } from "../container/spec";
 import { neo4jMemory, neo4jMemoryEnv } from "./memory";
 
 export const NEO4J_ALIAS = "neo4j";
@@ -13,7 +13,7 @@ export const NEO4J_URI = `bolt://${NEO4J_ALIAS}:${BOLT_PORT}`;
 export interface Neo4jInputs {
   image: pulumi.Input<string>;
   password: pulumi.Output<string>;
-  backendNetwork: pulumi.Input<string>;
+  backendNetwork: NetworkRef;
   dataVolume: pulumi.Input<string>;
   logsVolume: pulumi.Input<string>;
 }
@@ -62,7 +62,7 @@ export function neo4jSpec(config: Neo4jConfig, inputs: Neo4jInputs): WorkloadSpe
     readOnlyRootFilesystem: false,
     tmpfs: [],
     capAdd: [],
-    networks: [{ network: "backend", networkName: inputs.backendNetwork, aliases: [NEO4J_ALIAS] }],
+    networks: [{ network: "backend", ref: inputs.backendNetwork, aliases: [NEO4J_ALIAS] }],
     ports: [],
     // The image has wget but no curl; 7474 answers once the DBMS is up. First start can take a minute.
     healthcheck: healthcheck(["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${HTTP_PORT}`], {

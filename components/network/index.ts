@@ -4,6 +4,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as net from "net";
+import type { NetworkRef } from "../container/spec";
 
 export interface NetworksArgs {
   // Docker names are `<prefix>-backend` and `<prefix>-frontend`.
@@ -58,5 +59,9 @@ export class Networks extends pulumi.ComponentResource {
 
   name(key: NetworkKey): pulumi.Output<string> {
     return this[key].name;
+  }
+
+  ref(key: NetworkKey): NetworkRef {
+    return { name: this[key].name, id: this[key].id };
   }
 }

@@ -78,8 +78,8 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
-    const backend = this.networks.backend.name;
-    const frontend = this.networks.frontend.name;
+    const backend = this.networks.ref("backend");
+    const frontend = this.networks.ref("frontend");
 
     this.neo4j = new Neo4j(
       "neo4j",

@@ -136,8 +136,10 @@ export function healthcheck(w: Workload): string[] {
 }
 
 export function namespaces(w: Workload): { network?: string; pid?: string; ipc?: string; userns?: string; cgroup?: string } {
-  // A Swarm task joins the host's network namespace by attaching to the network named "host".
-  if (w.kind === "service") return networkNames(w).includes("host") ? { network: "host" } : {};
+  // A Swarm task joins the host's network namespace by attaching to the network named "host". An
+  // attachment whose ID is unknown in a preview is to a network this deployment creates, and Docker has
+  // one host network, its own: never the host's.
+  if (w.kind === "service") return networkAttachments(w).refs.includes("host") ? { network: "host" } : {};
   return {
     network: text(w.props.networkMode) ?? (networkNames(w).includes("host") ? "host" : undefined),
     pid: text(w.props.pidMode),
@@ -147,9 +149,26 @@ export function namespaces(w: Workload): { network?: string; pid?: string; ipc?:
   };
 }
 
+// The networks a workload attaches to, as it names them: a container by name, a Swarm service by ID.
 export function networkNames(w: Workload): string[] {
   const nets = w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds"));
-  return nets.map((n) => text(field(n, "name")) ?? text(field(n, "id"))).filter((s): s is string => s !== undefined);
+  // The provider plans the deprecated `name` as "" where `id` is given.
+  return nets.map((n) => text(field(n, "name")) || text(field(n, "id"))).filter((s): s is string => !!s);
+}
+
+// The same, with the attachments whose reference is unknown (a preview, before the network exists: a Swarm
+// service's network IDs) counted apart instead of read. The list itself must be known.
+export function networkAttachments(w: Workload): { refs: string[]; pending: number } {
+  const nets = w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds"));
+  const refs: string[] = [];
+  let pending = 0;
+  for (const n of nets) {
+    const raw = rawOf(n) as Props;
+    const ref = [raw.name, raw.id].find((v) => v !== undefined && v !== null && v !== "");
+    if (isUnknownValue(ref)) pending++;
+    else if (text(ref) !== undefined) refs.push(text(ref)!);
+  }
+  return { refs, pending };
 }
 
 // Every name other workloads reach it by: its `service` label and its network aliases (replica aliases

@@ -1,7 +1,25 @@
+import type { PolicyResource } from "@pulumi/policy";
 import { UNKNOWN, stackPolicy } from "../lib/check";
 import { cis, runbook } from "../lib/meta";
 import { byComponent, stackProps, stackWorkloads } from "../lib/stack";
-import { NETWORK, namespaces, networkNames, ports, text } from "../lib/workload";
+import { NETWORK, namespaces, networkAttachments, networkNames, ports, text, type Workload } from "../lib/workload";
+
+type Networks = Map<string, { resource: string; props: ReturnType<typeof stackProps> }>;
+
+// What a workload is attached to, by the references `networks` is keyed on. A Swarm service attaches by
+// network ID, unknown in a preview until the network exists: such an ID can only come from a network its
+// task spec depends on, so those networks stand in for it (all of them, when one of several is pending).
+function attachedNetworks(resource: PolicyResource, workload: Workload, networks: Networks): string[] {
+  const { refs, pending } = networkAttachments(workload);
+  if (!pending) return refs;
+  const sources = (resource.propertyDependencies?.taskSpec ?? []).filter((d) => d.type === NETWORK).map((d) => d.name);
+  const byResource = [...networks.entries()].filter(([, n]) => sources.includes(n.resource)).map(([ref]) => ref);
+  // Keyed by name and ID: one reference per network is enough.
+  const named = [...new Map(byResource.map((ref) => [networks.get(ref)!.resource, ref])).values()];
+  // None to stand in: read the references themselves, which throws the engine's "unknown" (can't decide).
+  if (!named.length) return networkNames(workload);
+  return [...refs, ...named];
+}
 
 export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
   name: "data-on-internal-networks",
@@ -12,12 +30,15 @@ export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
   configSchema: { components: { type: "array", items: { type: "string" } } },
   defaults: { components: ["neo4j", "data-service"] },
   check(args, { config, read, report }) {
-    // Networks by name, each read only when a data workload is attached to it.
-    const networks = new Map<string, { resource: string; props: ReturnType<typeof stackProps> }>();
+    // Networks by name and by ID (a Swarm service attaches by ID; the provider's state carries it as `id`),
+    // each read only when a data workload is attached to it.
+    const networks: Networks = new Map();
     for (const r of args.resources.filter((x) => x.type === NETWORK)) {
       const props = stackProps(r);
-      const name = read(`name of network ${r.name}`, () => text(props.name));
-      if (name !== UNKNOWN && name !== undefined) networks.set(name, { resource: r.name, props });
+      for (const key of ["name", "id"] as const) {
+        const ref = read(`${key} of network ${r.name}`, () => text(props[key]));
+        if (ref !== UNKNOWN && ref !== undefined) networks.set(ref, { resource: r.name, props });
+      }
     }
     const internal = {
       get(name: string): boolean | undefined | typeof UNKNOWN {
@@ -28,7 +49,7 @@ export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
     for (const w of byComponent(stackWorkloads(args.resources, read), ...config.components)) {
       const who = `${w.labels.component} ${w.labels.service ?? w.resource.name}`;
       const mode = read(`networkMode of ${w.resource.name}`, () => (w.workload.kind === "container" ? text(w.workload.props.networkMode) : namespaces(w.workload).network));
-      const nets = read(`networks of ${w.resource.name}`, () => networkNames(w.workload));
+      const nets = read(`networks of ${w.resource.name}`, () => attachedNetworks(w.resource, w.workload, networks));
       const ps = read(`ports of ${w.resource.name}`, () => ports(w.workload));
       if (ps !== UNKNOWN && ps.length)
         report(`${who} publishes host port${ps.length > 1 ? "s" : ""} ${ps.map((p) => p.external ?? "(random)").join(", ")}. Remove its ports: it is reached on the internal network by alias.`, w.resource.urn);

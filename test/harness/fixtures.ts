@@ -1,6 +1,11 @@
 // Small fixtures shared by the unit tests of the container engines.
 import type { PlatformDefaults } from "../../components/container/defaults";
-import { healthcheck, type WorkloadSpec } from "../../components/container/spec";
+import { healthcheck, type NetworkRef, type WorkloadSpec } from "../../components/container/spec";
+
+// A network by name, with the ID Docker would give it (a Swarm service attaches by ID, a container by name).
+export function networkRef(name: string): NetworkRef {
+  return { name, id: `${name}-id` };
+}
 
 export function platformDefaults(over: Partial<PlatformDefaults> = {}): PlatformDefaults {
   return {
@@ -31,7 +36,7 @@ export function workloadSpec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
     readOnlyRootFilesystem: true,
     tmpfs: ["/tmp"],
     capAdd: [],
-    networks: [{ network: "frontend", networkName: "front", aliases: ["svc"] }],
+    networks: [{ network: "frontend", ref: networkRef("front"), aliases: ["svc"] }],
     ports: [],
     healthcheck: healthcheck(["CMD", "true"]),
     stateful: false,

@@ -23,6 +23,9 @@ export function resourcesOf(ev: Evaluation): TestResource[] {
     .map((r) => {
       const props = reveal(engineValue(r.inputs)) as Record<string, unknown>;
       if (PROVIDER_NAMED.includes(r.type) && props.name === undefined) props.name = r.name;
+      // The Terraform bridge keeps a resource's ID among its outputs (`id`), which a Swarm service's
+      // networks refer to; the mocks give `<name>-id` (test/harness/program.ts). Unknown in a preview.
+      if (r.type.startsWith("docker:") && !ev.preview) props.id = `${r.name}-id`;
       return { type: r.type, name: r.name, props, outputs: ev.preview ? plannedOutputs(r.type, props) : undefined, propertyDependencies: r.propertyDependencies };
     });
 }

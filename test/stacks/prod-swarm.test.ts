@@ -67,6 +67,10 @@ describe("the prod stack in swarm mode", () => {
     expect(new Set(ports.map((p) => p.publishMode))).toEqual(new Set(["host"]));
   });
 
+  it("ignores only the platforms Swarm fills in from each image", () => {
+    for (const s of swarm.byType(SERVICE)) expect(s.ignoreChanges, s.name).toEqual(["taskSpec.placement.platforms"]);
+  });
+
   it("places Neo4j on the node labelled for state, one replica", () => {
     const neo4j = byService(swarm, "neo4j");
     expect(neo4j.inputs.mode).toEqual({ replicated: { replicas: 1 } });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { backupEnv, backupSpec, renderPlatformConfig } from "../../../components/backup/spec";
 import { readBackupScripts } from "../../../components/backup";
 import { platformSchema } from "../../../components/config/schema";
+import { networkRef } from "../../harness/fixtures";
 
 const config = platformSchema.parse({ backup: { rpoMinutes: 60, schedules: [{ name: "hourly", cron: "0 * * * *" }] } });
 const volumes = { "neo4j-data": "mcp-prod-neo4j-data", "neo4j-logs": "mcp-prod-neo4j-logs", "gmail-data": "mcp-prod-gmail-data", "rag-data": "mcp-prod-rag-data" };
@@ -10,7 +11,7 @@ const spec = (extra: { offsite?: string } = {}) =>
   backupSpec(config.backup, {
     image: "neo4j:5.26",
     stack: "prod",
-    backendNetwork: "mcp-prod-backend",
+    backendNetwork: networkRef("mcp-prod-backend"),
     volumes,
     backupVolume: "mcp-prod-backups",
     offsiteVolume: extra.offsite,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { containerArgs, dockerCapability, dockerCpus, dockerHealthcheck, envEntries, goDuration, logOptions } from "../../../components/container/defaults";
 import { healthcheck, healthWaitSeconds } from "../../../components/container/spec";
 import { replicaName } from "../../../components/container/workload";
-import { platformDefaults, workloadSpec } from "../../harness/fixtures";
+import { networkRef, platformDefaults, workloadSpec } from "../../harness/fixtures";
 
 const platform = platformDefaults();
 
@@ -84,7 +84,7 @@ describe("shared container defaults", () => {
   });
 
   it("gives each replica its own alias next to the shared one where the spec asks for it", () => {
-    const s = spec({ networks: [{ network: "frontend", networkName: "front", aliases: ["svc"], replicaAliases: true }] });
+    const s = spec({ networks: [{ network: "frontend", ref: networkRef("front"), aliases: ["svc"], replicaAliases: true }] });
     expect(containerArgs(s, platform, 2).networksAdvanced).toEqual([{ name: "front", aliases: ["svc", "svc-2"] }]);
     expect(containerArgs(s, platform).networksAdvanced).toEqual([{ name: "front", aliases: ["svc"] }]);
   });

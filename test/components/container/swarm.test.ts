@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { healthcheck, type WorkloadSpec } from "../../../components/container/spec";
-import { platformDefaults } from "../../harness/fixtures";
+import { networkRef, platformDefaults } from "../../harness/fixtures";
 import { DRAIN_WRAPPER, DRAIN_WRAPPER_SOURCE, SECRET_ENV_SHIM, SECRET_ENV_SHIM_SOURCE, serviceArgs, serviceDuration, swarmFiles } from "../../../components/container/swarm";
 import { hasTool, skipOrFail } from "../../harness/tools";
 
@@ -29,7 +29,7 @@ function spec(over: Partial<WorkloadSpec> = {}): WorkloadSpec {
     readOnlyRootFilesystem: true,
     tmpfs: ["/tmp"],
     capAdd: [],
-    networks: [{ network: "frontend", networkName: "front", aliases: ["graphiti"] }],
+    networks: [{ network: "frontend", ref: networkRef("front"), aliases: ["graphiti"] }],
     ports: [],
     healthcheck: healthcheck(["CMD", "true"]),
     stateful: false,
@@ -121,7 +121,9 @@ describe("a workload on Docker Swarm", () => {
   it("hardens the task like a host container", () => {
     const c = (serviceArgs(spec(), platform, platform.swarm, noRefs).taskSpec as unknown as Obj).containerSpec as Obj;
     expect([c.readOnly, c.init, c.capDrops, c.user]).toEqual([true, true, ["ALL"], "1000:1000"]);
-    expect(c.mounts).toEqual([{ type: "tmpfs", target: "/tmp", tmpfsOptions: { sizeBytes: 64 * 1024 * 1024, mode: 0o1777 } }]);
+    // No mode: Docker's default for a tmpfs is 1777; the provider reads a declared one back without the
+    // sticky bit, and each refresh would propose an update.
+    expect(c.mounts).toEqual([{ type: "tmpfs", target: "/tmp", tmpfsOptions: { sizeBytes: 64 * 1024 * 1024 } }]);
   });
 });
 

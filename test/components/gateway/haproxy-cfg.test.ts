@@ -5,6 +5,7 @@ import { renderHaproxyCfg } from "../../../components/gateway/haproxy-cfg";
 import { gatewayModel, metadataPath, rateLimitedBody, rateWindow, retryAfterSeconds } from "../../../components/gateway/model";
 import { selfSignedCommand } from "../../../components/gateway/index";
 import { containerTarget, gatewayConf, gatewayPorts, gatewaySpec, GATEWAY_CONF_DIR } from "../../../components/gateway/spec";
+import { networkRef } from "../../harness/fixtures";
 
 const PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfake\n-----END PUBLIC KEY-----";
 const config = platformSchema.parse({
@@ -16,7 +17,7 @@ const config = platformSchema.parse({
 });
 const model = gatewayModel(config);
 const conf = gatewayConf(config);
-const inputs = { image: "haproxy-image", frontendNetwork: "front", tlsPem: "PEM", apiKeyHashes: { graphiti: [], rag: [], "health-monitor": [] } };
+const inputs = { image: "haproxy-image", frontendNetwork: networkRef("front"), tlsPem: "PEM", apiKeyHashes: { graphiti: [], rag: [], "health-monitor": [] } };
 
 // The lines of one section (global, frontend gmail, backend be_gmail...), trimmed.
 function section(header: string): string[] {

@@ -8,6 +8,7 @@ import { isDockerSocket } from "../../../policies/container/no-docker-socket";
 import { evaluateStack, isSecretValue, reveal, type Evaluation } from "../../harness/program";
 import { FAKE_SECRETS, ROOT } from "../../harness/stack-files";
 import { CONTAINER, VOLUME, filesOf, replicasOf } from "../../stacks/declared";
+import { networkRef } from "../../harness/fixtures";
 
 type Inputs = Record<string, unknown>;
 const WEBHOOK = "https://hooks.example.com/services/T000/B000/monitor-secret-url";
@@ -119,7 +120,7 @@ describe("the health monitor in the dev stack", () => {
 describe("the monitor's spec on a Swarm", () => {
   it("mounts no cgroup tree when the stack reads none (swarm mode has no container ids)", () => {
     const m = platformSchema.parse({}).healthMonitor;
-    const spec = healthMonitorSpec(m, { image: "x", frontendNetwork: "f", backendNetwork: "b", configFile: "{}", dataVolume: "d" });
+    const spec = healthMonitorSpec(m, { image: "x", frontendNetwork: networkRef("f"), backendNetwork: networkRef("b"), configFile: "{}", dataVolume: "d" });
     expect(spec.hostMounts).toEqual([]);
     expect(spec.volumes.map((v) => v.path)).toEqual(["/app/data"]);
     expect(spec.stateful).toBe(true);
@@ -128,7 +129,7 @@ describe("the monitor's spec on a Swarm", () => {
   it("gets the gateway's generated keys as secret files and its certificate as a file to trust", () => {
     const m = platformSchema.parse({}).healthMonitor;
     const key = pulumi.secret("k");
-    const spec = healthMonitorSpec(m, { image: "x", frontendNetwork: "f", backendNetwork: "b", configFile: "{}", dataVolume: "d", gatewayKeys: { gmail: key }, gatewayCa: "-----BEGIN CERTIFICATE-----" });
+    const spec = healthMonitorSpec(m, { image: "x", frontendNetwork: networkRef("f"), backendNetwork: networkRef("b"), configFile: "{}", dataVolume: "d", gatewayKeys: { gmail: key }, gatewayCa: "-----BEGIN CERTIFICATE-----" });
     expect(spec.files.map((f) => [f.path, f.secret])).toEqual([
       ["/app/config/monitor.json", false],
       ["/app/secrets/gateway-key-gmail", true],

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { MCP_COMMON_ENV, platformSchema } from "../../../components/config/schema";
 import { mcpServerSpec } from "../../../components/mcp-server/spec";
+import { networkRef } from "../../harness/fixtures";
 
 // What graphiti 1.0.1 reads from the environment: its settings' top-level sections (SERVER__*,
 // DATABASE__*, LLM__*, EMBEDDER__*, GRAPHITI__*) and the variables its config.yaml interpolates.
@@ -19,7 +20,7 @@ const config = platformSchema.parse({});
 const graphiti = config.services.graphiti!;
 const spec = mcpServerSpec("graphiti", graphiti, {
   image: "img",
-  networks: { frontend: "front", backend: "back" },
+  networks: { frontend: networkRef("front"), backend: networkRef("back") },
   secrets: { openaiApiKey: pulumi.secret("sk") },
   dataServiceUrls: {},
   neo4j: { uri: "bolt://neo4j:7687", user: "neo4j", password: pulumi.secret("pw") },

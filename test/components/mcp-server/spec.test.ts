@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { platformSchema } from "../../../components/config/schema";
 import { mcpServerEnv, mcpServerSpec, needsBackend, nodeOptions } from "../../../components/mcp-server/spec";
+import { networkRef } from "../../harness/fixtures";
 
 const config = platformSchema.parse({
   dataServices: {
@@ -11,7 +12,7 @@ const config = platformSchema.parse({
 });
 const inputs = {
   image: "img",
-  networks: { frontend: "front", backend: "back" },
+  networks: { frontend: networkRef("front"), backend: networkRef("back") },
   secrets: { openaiApiKey: pulumi.secret("sk"), gmailOauthKeys: pulumi.secret("{}") },
   dataServiceUrls: { "vector-db": "http://vector-db:6333" },
   neo4j: { uri: "bolt://neo4j:7687", user: "neo4j", password: pulumi.secret("pw") },

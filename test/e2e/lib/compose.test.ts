@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { containerArgs } from "../../../components/container/defaults";
 import { initArgs } from "../../../components/container/init";
 import { healthcheck } from "../../../components/container/spec";
-import { platformDefaults, workloadSpec } from "../../harness/fixtures";
+import { networkRef, platformDefaults, workloadSpec } from "../../harness/fixtures";
 import { composeProject, composeYaml, modelFromState, revealed, type ComposeModel, type ContainerInputs, type StateResource } from "./compose";
 
 const platform = platformDefaults({ environment: "prod" });
@@ -16,7 +16,7 @@ const spec = workloadSpec({
   env: { A: "1", PRICE: "$5" },
   volumes: [{ volume: "gmail-data", volumeName: "mcp-prod-gmail-data", path: "/data", readOnly: false }],
   files: [{ path: "/etc/gmail/conf.json", content: "{}", secret: false }],
-  networks: [{ network: "frontend", networkName: "mcp-prod-frontend", aliases: ["gmail"], replicaAliases: true }],
+  networks: [{ network: "frontend", ref: networkRef("mcp-prod-frontend"), aliases: ["gmail"], replicaAliases: true }],
   ports: [{ internal: 8080, published: 18080, address: "127.0.0.1" }],
   healthcheck: healthcheck(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health"]),
 });

@@ -23,4 +23,9 @@ describe("no-host-namespaces: every way to the host's namespaces", () => {
     const s = service({ taskSpec: { ...(service().props.taskSpec as object), networksAdvanceds: [{ name: "host" }] } });
     expectViolations(await runPolicy(noHostNamespaces, s), ["host's network namespace (it joins the network named host)", "overlay networks"]);
   });
+
+  it("decides a Swarm service attached by a network ID unknown in a preview: a network the deployment creates is never the host's", async () => {
+    const s = service({ taskSpec: { ...(service().props.taskSpec as object), networksAdvanceds: [{ id: UNKNOWN_STRING }] } });
+    expectClean(await runPolicy(noHostNamespaces, s));
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { dataOnInternalNetworks } from "../../../policies/stack/data-on-internal-networks";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { computedFrom, container, expectClean, expectUndecided, expectViolations, network, withLabels } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, network, service, withLabels } from "../fixtures";
 
 const neo4j = (props: Record<string, unknown> = {}) =>
   withLabels(container({ networksAdvanced: [{ name: "mcp-dev-backend", aliases: ["neo4j"] }], ...props }, "neo4j"), { service: "neo4j", component: "neo4j" });
@@ -37,5 +37,27 @@ describe("data-on-internal-networks", () => {
   it("reads a network's `internal` the provider computes (left unset, unknown in a preview) as not internal", async () => {
     const planned = { ...network("mcp-dev-backend", false), outputs: { name: "mcp-dev-backend", driver: "bridge", internal: UNKNOWN_STRING } };
     expectViolations(await runPolicy(dataOnInternalNetworks, [planned, network("mcp-dev-frontend", false), neo4j()]), ["attached to network mcp-dev-backend, which is not internal"]);
+  });
+
+  // On a Swarm, a service attaches by network ID (what Swarm stores and the provider reads back).
+  const withId = (name: string, internal: boolean) => ({ ...network(name, internal), props: { ...network(name, internal).props, id: `${name}-id` } });
+  const neo4jService = (id: string) =>
+    withLabels(service({ taskSpec: { ...(service().props.taskSpec as object), networksAdvanceds: [{ id, aliases: ["neo4j"] }] } }, {}, "neo4j"), { service: "neo4j", component: "neo4j" });
+  const swarmNets = [withId("mcp-prod-backend", true), withId("mcp-prod-frontend", false)];
+
+  it("finds a Swarm service's network by its ID", async () => {
+    expectClean(await runPolicy(dataOnInternalNetworks, [...swarmNets, neo4jService("mcp-prod-backend-id")]));
+    expectViolations(await runPolicy(dataOnInternalNetworks, [...swarmNets, neo4jService("mcp-prod-frontend-id")]), ["attached to network mcp-prod-frontend-id, which is not internal"]);
+  });
+
+  it("in a preview, takes a Swarm service's unknown network ID for the network its task spec depends on", async () => {
+    const planned = swarmNets.map((n) => ({ ...n, outputs: { ...n.props, id: UNKNOWN_STRING } }));
+    expectClean(await runPolicy(dataOnInternalNetworks, [...planned, computedFrom(neo4jService(UNKNOWN_STRING), { taskSpec: ["mcp-prod-backend"] })]));
+    expectViolations(
+      await runPolicy(dataOnInternalNetworks, [...planned, computedFrom(neo4jService(UNKNOWN_STRING), { taskSpec: ["mcp-prod-frontend"] })]),
+      ["attached to network mcp-prod-frontend, which is not internal"],
+    );
+    // Its task spec depends on no network: nothing stands in, so the rule can't decide.
+    expectUndecided(await runPolicy(dataOnInternalNetworks, [...planned, computedFrom(neo4jService(UNKNOWN_STRING), { taskSpec: ["neo4j-config"] })]), "networks of neo4j");
   });
 });
