@@ -307,6 +307,9 @@ export function deployService(
     {
       parent: opts.parent,
       dependsOn: opts.dependsOn,
+      // A replacement (a ForceNew input changed) is a new service beside the old one, unless deleted
+      // first: the same reasons as an update's order apply (one volume, host-mode ports).
+      deleteBeforeReplace: updateOrder(spec) === "stop-first",
       // Swarm fills in the image's platforms; the program never declares them.
       ignoreChanges: ["taskSpec.placement.platforms"],
     },

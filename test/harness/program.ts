@@ -21,6 +21,8 @@ export interface DeclaredResource {
   protect: boolean;
   // Its ignoreChanges option: inputs whose change the engine does not act on.
   ignoreChanges: string[];
+  // Its deleteBeforeReplace option: a replacement deletes the old resource before creating the new.
+  deleteBeforeReplace: boolean;
 }
 
 // What a registration request tells that the mocks' newResource does not see.
@@ -29,6 +31,7 @@ interface Registration {
   byProperty: Record<string, string[]>;
   protect: boolean;
   ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
 }
 
 export interface Evaluation {
@@ -115,8 +118,8 @@ export async function evaluateStack(stack: string, opts: EvaluateOptions = {}): 
         // in a preview the name is known, and it is among the inputs the engine hands policies.
         const autoname = opts.preview && args.type.startsWith("docker:") && args.inputs.name === undefined;
         const inputs = { ...(args.inputs as Record<string, unknown>), ...(autoname ? { name: `${args.name}-1a2b3c4` } : {}) };
-        const deps = registrations.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {}, protect: false, ignoreChanges: [] };
-        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider, protect: deps.protect, ignoreChanges: deps.ignoreChanges });
+        const deps = registrations.get(`${args.type}::${args.name}`) ?? { all: [], byProperty: {}, protect: false, ignoreChanges: [], deleteBeforeReplace: false };
+        resources.push({ type: args.type, name: args.name, inputs, urn: `${args.type}::${args.name}`, dependsOn: deps.all, propertyDependencies: deps.byProperty, provider: args.provider, protect: deps.protect, ignoreChanges: deps.ignoreChanges, deleteBeforeReplace: deps.deleteBeforeReplace });
         // In a preview, what the provider computes is not known yet: the mocks return the inputs alone, and the
         // SDK reads every missing output as unknown, as the engine does.
         if (opts.preview) return { id: "", state: { ...inputs } };
@@ -154,6 +157,7 @@ interface RegisterRequest {
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
   getProtect(): boolean;
   getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
 }
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 function recordRegistrations(into: Map<string, Registration>): void {
@@ -164,7 +168,7 @@ function recordRegistrations(into: Map<string, Registration>): void {
     req.getPropertydependenciesMap().forEach((deps, key) => {
       if (deps.getUrnsList().length) byProperty[key] = deps.getUrnsList().map(nameOf);
     });
-    into.set(`${req.getType()}::${req.getName()}`, { all: req.getDependenciesList().map(nameOf), byProperty, protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList() });
+    into.set(`${req.getType()}::${req.getName()}`, { all: req.getDependenciesList().map(nameOf), byProperty, protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList(), deleteBeforeReplace: req.getDeletebeforereplace() });
     return register(req, cb);
   };
 }

@@ -67,6 +67,13 @@ describe("the prod stack in swarm mode", () => {
     expect(new Set(ports.map((p) => p.publishMode))).toEqual(new Set(["host"]));
   });
 
+  it("replaces the stateful services and the gateway delete-first, the MCP servers create-first, as they update", () => {
+    // A replacement beside the old service would share Neo4j's store or the gateway's host ports.
+    const deleteFirst = services(swarm).filter((s) => s.deleteBeforeReplace).map((s) => label(s, "service"));
+    expect([...new Set(deleteFirst)].sort()).toEqual(["backup", "gateway", "health-monitor", "neo4j"]);
+    for (const s of services(swarm)) expect(s.deleteBeforeReplace, s.name).toBe((s.inputs.updateConfig as Obj).order === "stop-first");
+  });
+
   it("ignores only the platforms Swarm fills in from each image", () => {
     for (const s of swarm.byType(SERVICE)) expect(s.ignoreChanges, s.name).toEqual(["taskSpec.placement.platforms"]);
   });
