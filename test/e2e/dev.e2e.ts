@@ -201,7 +201,7 @@ describe("the dev stack on a real Docker engine", () => {
     expect(up.steps).toEqual([]);
   });
 
-  itChangesNothingAfterARefresh(() => stack, "dev");
+  itChangesNothingAfterARefresh(() => stack, () => "dev");
 
   it("removes everything with `pulumi destroy`: no container, volume or network of the stack is left", async (ctx) => {
     const { engine } = ready(ctx);

@@ -155,7 +155,7 @@ describe("a prod-like stack on a real Docker engine, firewall on", () => {
     expect(dockerUser()).toBe(rules);
   });
 
-  itChangesNothingAfterARefresh(() => stack, "prod");
+  itChangesNothingAfterARefresh(() => stack, () => "prod");
 
   it("destroys all but the protected volumes, and removes exactly the platform's firewall rules", async (ctx) => {
     const { engine } = ready(ctx);

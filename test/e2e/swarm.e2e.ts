@@ -14,7 +14,7 @@ import { ready, recordFigure, tryReady } from "./lib/context";
 import type { Engine } from "./lib/engine";
 import { REGISTRY } from "./lib/registry";
 import { run, sleep, waitFor } from "./lib/run";
-import { describeResult, E2EStack } from "./lib/stack";
+import { describeResult, E2EStack, itChangesNothingAfterARefresh } from "./lib/stack";
 import { startLoad, type Load, type LoadReport } from "./lib/swarm-load";
 import { startSwarm, type Swarm } from "./lib/swarm";
 import { RUN, RUN_DIR } from "./lib/toolchain";
@@ -228,6 +228,10 @@ describe("the platform on a three-node Docker Swarm", () => {
     expect([...nodesUsed].sort(), JSON.stringify(where)).toEqual(workers().map((n) => n.id).sort());
     for (const s of states.filter((s) => s.service === "neo4j" && longRunning(s))) expect(where[s.name], s.name).toEqual([swarm.stateNode.id]);
   });
+
+  // Services attach to networks by ID and leave the platforms to Swarm: by name, each refresh read a
+  // change that replaced every service.
+  itChangesNothingAfterARefresh(() => stack, () => policyFile);
 
   it("hands secrets to tasks only as files: no secret in any service's or container's env, on any node", async (ctx) => {
     ready(ctx);

@@ -126,12 +126,12 @@ export function describeResult(r: DriverResult): string {
 // containers (an init's replacement takes every replica its files feed, and Neo4j, with it): `pulumi
 // refresh`, then a preview with --expect-no-changes. The docs send users to `--refresh` (a moved host,
 // containers a daemon restart left stopped).
-export function itChangesNothingAfterARefresh(stack: () => E2EStack, policyConfig: string): void {
+export function itChangesNothingAfterARefresh(stack: () => E2EStack, policyConfig: () => string): void {
   it("changes nothing after a pulumi refresh", async (ctx) => {
     ready(ctx);
     const refreshed = await stack().op({ op: "refresh" });
     expect(refreshed.ok, describeResult(refreshed)).toBe(true);
-    const preview = await stack().op({ op: "preview", policyConfig, expectNoChanges: true });
+    const preview = await stack().op({ op: "preview", policyConfig: policyConfig(), expectNoChanges: true });
     expect(preview.ok, describeResult(preview)).toBe(true);
   });
 }
