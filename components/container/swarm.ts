@@ -310,7 +310,9 @@ export function deployService(
       // A replacement (a ForceNew input changed) is a new service beside the old one, unless deleted
       // first: the same reasons as an update's order apply (one volume, host-mode ports).
       deleteBeforeReplace: updateOrder(spec) === "stop-first",
-      // Swarm fills in the image's platforms; the program never declares them.
+      // Swarm fills in the image's platforms; the program never declares them. The provider queries the
+      // registry for them only at create: an update keeps what a refresh read (an image of another
+      // architecture needs the service replaced).
       ignoreChanges: ["taskSpec.placement.platforms"],
     },
   );
