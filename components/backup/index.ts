@@ -12,6 +12,7 @@ import { serviceImage } from "../container/image";
 import type { NetworkRef, VolumeDriver } from "../container/spec";
 import { stateVolume } from "../container/volume";
 import { deployWorkload } from "../container/workload";
+import { networkRef } from "../network";
 import { backupSpec, offsiteRestLocation, renderPlatformConfig, type BackupConfig, type BackupScripts } from "./spec";
 
 export interface BackupCronArgs {
@@ -101,7 +102,7 @@ export class BackupCron extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      offsiteRest = { location: pulumi.secret(restPassword.apply((pw) => offsiteRestLocation(rest, pw))), network: { name: egress.name, id: egress.id } };
+      offsiteRest = { location: pulumi.secret(restPassword.apply((pw) => offsiteRestLocation(rest, pw))), network: networkRef(egress) };
     }
     const image = c.image ? serviceImage(name, { image: c.image }, (ctx) => ctx, args.platform, { parent: this }) : backupImage(name, args, this);
     const spec = backupSpec(c, {

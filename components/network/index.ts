@@ -57,11 +57,12 @@ export class Networks extends pulumi.ComponentResource {
     this.registerOutputs({ backend: this.backend.name, frontend: this.frontend.name });
   }
 
-  name(key: NetworkKey): pulumi.Output<string> {
-    return this[key].name;
-  }
-
   ref(key: NetworkKey): NetworkRef {
-    return { name: this[key].name, id: this[key].id };
+    return networkRef(this[key]);
   }
+}
+
+// How workloads address a network: containers by name, Swarm services by ID.
+export function networkRef(network: docker.Network): NetworkRef {
+  return { name: network.name, id: network.id };
 }
