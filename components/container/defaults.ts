@@ -5,7 +5,7 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { CURRENT_ENGINE, type EngineFeatures } from "./engine";
-import { filesPlan, healthWaitSeconds, replicaAlias, type HealthcheckSpec, type WorkloadSpec } from "./spec";
+import { filesPlan, healthWaitSeconds, networkAliases, type HealthcheckSpec, type WorkloadSpec } from "./spec";
 
 export type PlatformDefaults = Pick<PlatformConfig, "environment" | "logging" | "restart" | "mode" | "swarm"> & {
   // What the Docker engine behind dockerHost supports (components/container/engine.ts); unset means current.
@@ -151,10 +151,7 @@ export function containerArgs(spec: WorkloadSpec, platform: PlatformDefaults, re
       ...plan.map((d) => ({ type: "volume", source: init!.filesVolumes[d.index]!, target: d.dir, readOnly: true })),
     ],
     // No default bridge (CIS 5.30): only the platform's networks, found by alias.
-    networksAdvanced: spec.networks.map((n) => ({
-      name: n.ref.name,
-      aliases: n.replicaAliases && replica !== undefined ? [...n.aliases, ...n.aliases.map((a) => replicaAlias(a, replica))] : n.aliases,
-    })),
+    networksAdvanced: spec.networks.map((n) => ({ name: n.ref.name, aliases: networkAliases(n, replica) })),
     ports: spec.ports.map((p) => ({ internal: p.internal, external: p.published, ip: p.address, protocol: "tcp" })),
     // Give in-flight MCP requests time to finish on replacement.
     destroyGraceSeconds: 30,

@@ -68,6 +68,11 @@ export function replicaAlias(alias: string, replica: number): string {
   return `${alias}-${replica}`;
 }
 
+// The aliases of a replica's network attachment: a named replica also answers to `<alias>-<replica>`.
+export function networkAliases(n: NetworkAttachment, replica: number | undefined): string[] {
+  return n.replicaAliases && replica !== undefined ? [...n.aliases, ...n.aliases.map((a) => replicaAlias(a, replica))] : n.aliases;
+}
+
 export interface PortSpec {
   internal: number;
   published: number;

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { goDuration, labels, logOptions, type PlatformDefaults } from "./defaults";
-import { healthWaitSeconds, replicaAlias, type NetworkAttachment, type WorkloadSpec } from "./spec";
+import { healthWaitSeconds, networkAliases, type WorkloadSpec } from "./spec";
 
 export interface SwarmSettings {
   // Node label that marks the node holding the stateful volumes: `node.labels.<label> == true`.
@@ -84,11 +84,6 @@ export function swarmFiles(spec: WorkloadSpec): SwarmLayout {
 
 export function stateNodeConstraint(swarm: SwarmSettings): string {
   return `node.labels.${swarm.stateNodeLabel} == true`;
-}
-
-// The aliases of a task's network attachment; a named replica also answers to `<alias>-<replica>`.
-function networkAliases(n: NetworkAttachment, replica: number | undefined): string[] {
-  return n.replicaAliases && replica !== undefined ? [...n.aliases, ...n.aliases.map((a) => replicaAlias(a, replica))] : n.aliases;
 }
 
 // Named replicas (a spec whose network asks for per-replica aliases): one single-task service per
