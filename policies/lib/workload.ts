@@ -149,20 +149,20 @@ export function namespaces(w: Workload): { network?: string; pid?: string; ipc?:
   };
 }
 
+const attachments = (w: Workload) => (w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds")));
+
 // The networks a workload attaches to, as it names them: a container by name, a Swarm service by ID.
 export function networkNames(w: Workload): string[] {
-  const nets = w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds"));
   // The provider plans the deprecated `name` as "" where `id` is given.
-  return nets.map((n) => text(field(n, "name")) || text(field(n, "id"))).filter((s): s is string => !!s);
+  return attachments(w).map((n) => text(field(n, "name")) || text(field(n, "id"))).filter((s): s is string => !!s);
 }
 
 // The same, with the attachments whose reference is unknown (a preview, before the network exists: a Swarm
 // service's network IDs) counted apart instead of read. The list itself must be known.
 export function networkAttachments(w: Workload): { refs: string[]; pending: number } {
-  const nets = w.kind === "container" ? list(w.props.networksAdvanced) : list(field(w.props, "taskSpec", "networksAdvanceds"));
   const refs: string[] = [];
   let pending = 0;
-  for (const n of nets) {
+  for (const n of attachments(w)) {
     const raw = rawOf(n) as Props;
     const ref = [raw.name, raw.id].find((v) => v !== undefined && v !== null && v !== "");
     if (isUnknownValue(ref)) pending++;
