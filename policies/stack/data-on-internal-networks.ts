@@ -1,25 +1,8 @@
-import type { PolicyResource } from "@pulumi/policy";
 import { UNKNOWN, stackPolicy } from "../lib/check";
 import { cis, runbook } from "../lib/meta";
-import { byComponent, stackProps, stackWorkloads } from "../lib/stack";
-import { NETWORK, namespaces, networkAttachments, networkNames, ports, text, type Workload } from "../lib/workload";
-
-type Networks = Map<string, { resource: string; props: ReturnType<typeof stackProps> }>;
-
-// What a workload is attached to, by the references `networks` is keyed on. A Swarm service attaches by
-// network ID, unknown in a preview until the network exists: such an ID can only come from a network its
-// task spec depends on, so those networks stand in for it (all of them, when one of several is pending).
-function attachedNetworks(resource: PolicyResource, workload: Workload, networks: Networks): string[] {
-  const { refs, pending } = networkAttachments(workload);
-  if (!pending) return refs;
-  const sources = (resource.propertyDependencies?.taskSpec ?? []).filter((d) => d.type === NETWORK).map((d) => d.name);
-  const byResource = [...networks.entries()].filter(([, n]) => sources.includes(n.resource)).map(([ref]) => ref);
-  // Keyed by name and ID: one reference per network is enough.
-  const named = [...new Map(byResource.map((ref) => [networks.get(ref)!.resource, ref])).values()];
-  // None to stand in: read the references themselves, which throws the engine's "unknown" (can't decide).
-  if (!named.length) return networkNames(workload);
-  return [...refs, ...named];
-}
+import { attachedNetworks, stackNetworks } from "../lib/networks";
+import { byComponent, stackWorkloads } from "../lib/stack";
+import { namespaces, ports, text } from "../lib/workload";
 
 export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
   name: "data-on-internal-networks",
@@ -30,16 +13,7 @@ export const dataOnInternalNetworks = stackPolicy<{ components: string[] }>({
   configSchema: { components: { type: "array", items: { type: "string" } } },
   defaults: { components: ["neo4j", "data-service"] },
   check(args, { config, read, report }) {
-    // Networks by name and by ID (a Swarm service attaches by ID; the provider's state carries it as `id`),
-    // each read only when a data workload is attached to it.
-    const networks: Networks = new Map();
-    for (const r of args.resources.filter((x) => x.type === NETWORK)) {
-      const props = stackProps(r);
-      for (const key of ["name", "id"] as const) {
-        const ref = read(`${key} of network ${r.name}`, () => text(props[key]));
-        if (ref !== UNKNOWN && ref !== undefined) networks.set(ref, { resource: r.name, props });
-      }
-    }
+    const networks = stackNetworks(args.resources, read);
     const internal = {
       get(name: string): boolean | undefined | typeof UNKNOWN {
         const n = networks.get(name);
