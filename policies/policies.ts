@@ -37,6 +37,7 @@ import { capacityFitsHost } from "./stack/capacity-fits-host";
 import { dataOnInternalNetworks } from "./stack/data-on-internal-networks";
 import { mcpBehindRateLimit } from "./stack/mcp-behind-rate-limit";
 import { mcpMinReplicas } from "./stack/mcp-min-replicas";
+import { networksDeclared } from "./stack/networks-declared";
 import { publishedRoutesTlsAuth } from "./stack/published-routes-tls-auth";
 import { uniqueHostPorts } from "./stack/unique-host-ports";
 
@@ -84,6 +85,7 @@ export const stackPolicies: McpPolicy[] = [
   mcpMinReplicas,
   capacityFitsHost,
   dataOnInternalNetworks,
+  networksDeclared,
   backupCoversStatefulVolumes,
   mcpBehindRateLimit,
   publishedRoutesTlsAuth,

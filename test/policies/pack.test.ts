@@ -6,7 +6,7 @@ import { policies } from "../../policies/policies";
 import { RunningPack } from "../harness/pack-process";
 import { evaluateStack } from "../harness/program";
 import { UNKNOWN_STRING, runPolicies } from "../harness/policy";
-import { container } from "./fixtures";
+import { container, network } from "./fixtures";
 import { packConfig, resourcesOf } from "./program";
 import { runbookStack } from "./runbook-stack";
 
@@ -50,7 +50,7 @@ describe("the policy pack, started as the Pulumi CLI starts it", () => {
 
   it("turns an unknown value into the SDK's advisory, and lets the dev config lower a rule to advisory", async () => {
     await pack.configure(packConfig("dev"), policies.map((p) => p.name));
-    const served = await pack.analyze([container({ image: UNKNOWN_STRING, cpus: undefined })]);
+    const served = await pack.analyze([network("mcp-dev-frontend", false), container({ image: UNKNOWN_STRING, cpus: undefined })]);
     expect(served.map(key)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^advisory images-pinned: can't run policy 'images-pinned' from policy pack 'mcp-platform@v0\.1\.0' during preview: not checked, values unknown until apply: image of gmail-1, computed from no resource of this stack/),
