@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skipOrFail } from "../harness/tools";
 import { composeProject, composeYaml, modelFromState, type StateResource } from "./lib/compose";
 import { inspectAll, label, loadAverage, ready, recordFigure, tryReady, waitForQuiet, type Inspected } from "./lib/context";
-import { restartEngine, setLiveRestore, watchLifecycles, type Engine, type Lifecycle } from "./lib/engine";
+import { engineRunDir, restartEngine, setLiveRestore, watchLifecycles, type Engine, type Lifecycle } from "./lib/engine";
 import { describeSummary, LoadGenerator, quantile, type LoadTarget, type Summary } from "./lib/load";
 import { run } from "./lib/run";
 import { describeResult, E2EStack } from "./lib/stack";
@@ -298,7 +298,7 @@ describe("drills under load on a real Docker engine", () => {
     const before = await services();
     // Without live-restore, Docker stops every container with the daemon; unless-stopped starts them again.
     for (const c of before) expect(`${c.Name} ${c.HostConfig.RestartPolicy.Name}`).toBe(`${c.Name} unless-stopped`);
-    const pid = () => fs.readFileSync(`/var/lib/mcp-platform-e2e/${engine.name}/run/docker.pid`, "utf8").trim();
+    const pid = () => fs.readFileSync(path.join(engineRunDir(engine.name), "docker.pid"), "utf8").trim();
     const pidBefore = pid();
     await setLiveRestore(engine, true);
     try {

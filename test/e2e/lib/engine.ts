@@ -62,9 +62,12 @@ export async function restartEngine(name: string): Promise<void> {
   await run("bash", [ENGINE_SH, "restart", name], { timeoutMs: 120_000 });
 }
 
+// Where engine.sh keeps an engine's socket, pid file and daemon.json.
+export const engineRunDir = (name: string) => path.join(process.env.MCP_ENGINE_STATE ?? "/var/lib/mcp-platform-e2e", name, "run");
+
 // The engine's live-restore setting, through its daemon.json and a SIGHUP (Docker reloads it in place).
 export async function setLiveRestore(e: Engine, on: boolean): Promise<void> {
-  const dir = path.join(process.env.MCP_ENGINE_STATE ?? "/var/lib/mcp-platform-e2e", e.name, "run");
+  const dir = engineRunDir(e.name);
   // Written either way: a reload changes only the settings the file names.
   fs.writeFileSync(path.join(dir, "daemon.json"), `${JSON.stringify({ "live-restore": on })}\n`);
   process.kill(Number(fs.readFileSync(path.join(dir, "docker.pid"), "utf8").trim()), "SIGHUP");
