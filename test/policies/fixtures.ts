@@ -66,6 +66,8 @@ export function service(overrides: Props = {}, containerSpec: Props = {}, name =
 }
 
 export const network = (name: string, internal: boolean): TestResource => ({ type: NETWORK, name, props: { name, driver: "bridge", internal } });
+// The same network as Swarm reads it back: with the ID services attach by (`<name>-id`).
+export const networkWithId = (name: string, internal: boolean): TestResource => ({ ...network(name, internal), props: { ...network(name, internal).props, id: `${name}-id` } });
 export const volume = (name: string, backup = true): TestResource => ({
   type: VOLUME,
   name,

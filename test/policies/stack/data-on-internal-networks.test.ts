@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { dataOnInternalNetworks } from "../../../policies/stack/data-on-internal-networks";
 import { UNKNOWN_STRING, runPolicy } from "../../harness/policy";
-import { computedFrom, container, expectClean, expectUndecided, expectViolations, network, service, withLabels } from "../fixtures";
+import { computedFrom, container, expectClean, expectUndecided, expectViolations, network, networkWithId, service, withLabels } from "../fixtures";
 
 const neo4j = (props: Record<string, unknown> = {}) =>
   withLabels(container({ networksAdvanced: [{ name: "mcp-dev-backend", aliases: ["neo4j"] }], ...props }, "neo4j"), { service: "neo4j", component: "neo4j" });
@@ -40,10 +40,9 @@ describe("data-on-internal-networks", () => {
   });
 
   // On a Swarm, a service attaches by network ID (what Swarm stores and the provider reads back).
-  const withId = (name: string, internal: boolean) => ({ ...network(name, internal), props: { ...network(name, internal).props, id: `${name}-id` } });
   const neo4jService = (id: string) =>
     withLabels(service({ taskSpec: { ...(service().props.taskSpec as object), networksAdvanceds: [{ id, aliases: ["neo4j"] }] } }, {}, "neo4j"), { service: "neo4j", component: "neo4j" });
-  const swarmNets = [withId("mcp-prod-backend", true), withId("mcp-prod-frontend", false)];
+  const swarmNets = [networkWithId("mcp-prod-backend", true), networkWithId("mcp-prod-frontend", false)];
 
   it("finds a Swarm service's network by its ID", async () => {
     expectClean(await runPolicy(dataOnInternalNetworks, [...swarmNets, neo4jService("mcp-prod-backend-id")]));
