@@ -62,8 +62,9 @@ export async function restartEngine(name: string): Promise<void> {
   await run("bash", [ENGINE_SH, "restart", name], { timeoutMs: 120_000 });
 }
 
-// Where engine.sh keeps an engine's socket, pid file and daemon.json.
-export const engineRunDir = (name: string) => path.join(process.env.MCP_ENGINE_STATE ?? "/var/lib/mcp-platform-e2e", name, "run");
+// Where engine.sh keeps an engine: its data root (data/) and its socket, pid file and daemon.json (run/).
+export const engineStateDir = (name: string) => path.join(process.env.MCP_ENGINE_STATE ?? "/var/lib/mcp-platform-e2e", name);
+export const engineRunDir = (name: string) => path.join(engineStateDir(name), "run");
 
 // The engine's live-restore setting, through its daemon.json and a SIGHUP (Docker reloads it in place).
 export async function setLiveRestore(e: Engine, on: boolean): Promise<void> {

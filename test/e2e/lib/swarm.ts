@@ -7,15 +7,13 @@
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cleanEngine, engine, startEngine, stopEngine, type Engine } from "./engine";
+import { cleanEngine, engine, engineStateDir, startEngine, stopEngine, type Engine } from "./engine";
 import { REGISTRY } from "./registry";
 import { run, waitFor } from "./run";
 import { RUN, RUN_DIR } from "./toolchain";
 
 // The nodes' network, inside the run's namespace: the manager's end of the bridge and one address per worker.
 const BRIDGE = "swbr0";
-// Where engine.sh keeps each engine's run and data directories.
-const ENGINE_STATE = process.env.MCP_ENGINE_STATE ?? "/var/lib/mcp-platform-e2e";
 const SUBNET = "10.97.0";
 export const MANAGER_IP = `${SUBNET}.1`;
 
@@ -125,7 +123,7 @@ export async function startSwarm(manager: Engine, workers: string[], stateLabel 
     await stopEngine(name);
     // A fresh node: no Swarm state from an earlier run (a worker restarted with it keeps trying to rejoin
     // its old Swarm, and `swarm leave` may not get it out in time).
-    fs.rmSync(path.join(ENGINE_STATE, name, "data/swarm"), { recursive: true, force: true });
+    fs.rmSync(path.join(engineStateDir(name), "data/swarm"), { recursive: true, force: true });
     await linkWorker(name, ip);
     children.push(await forwarder(REGISTRY, `${MANAGER_IP}:5000`, name));
     const { e } = await startWorker(name, ip);
