@@ -4,8 +4,10 @@
 // cannot run a policy pack, and without one the CLI runs the pack through pulumi-analyzer-policy-nodejs.
 //   tsx driver.ts '{"op":"up","stack":"…","workDir":"…","policyConfig":"dev"}'
 // Prints progress, then one line `E2E-RESULT <json>`.
+import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type EngineEvent } from "@pulumi/pulumi/automation";
+import { FileAsset, programFromState, Secret, TextAsset, type ExportedResource, type Value } from "./from-state";
 
 export interface DriverRequest {
   op: "preview" | "up" | "destroy" | "refresh";
@@ -20,8 +22,10 @@ export interface DriverRequest {
   excludeProtected?: boolean;
   // The program: the platform (index.ts, the default), or one that only sets up the platform's providers
   // (docker on the stack's dockerHost, random, command) and declares nothing: the floor a no-op preview
-  // of the platform is compared with.
-  program?: "platform" | "providers-only";
+  // of the platform is compared with. Or `same-resources`: every resource of `stateFile` (an export of the
+  // stack with --show-secrets) declared again directly (lib/from-state.ts).
+  program?: "platform" | "providers-only" | "same-resources";
+  stateFile?: string;
   // Write the engine's trace to this file (preview and up): where a preview's time goes.
   tracing?: string;
 }
@@ -64,10 +68,12 @@ async function main(req: DriverRequest): Promise<DriverResult> {
   const run =
     req.program === "providers-only"
       ? providersOnly
-      : async () => {
-          const exports = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
-          return { ...exports };
-        };
+      : req.program === "same-resources"
+        ? () => sameResources(req.stateFile ?? "")
+        : async () => {
+            const exports = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
+            return { ...exports };
+          };
   const program = async () => {
     const start = since();
     const out = await run();
@@ -122,6 +128,37 @@ async function providersOnly(): Promise<Record<string, unknown>> {
   new random.Provider("random");
   new command.Provider("command");
   return {};
+}
+
+async function sameResources(stateFile: string): Promise<Record<string, unknown>> {
+  const pulumi = await import("@pulumi/pulumi");
+  const exported = JSON.parse(fs.readFileSync(stateFile, "utf8")) as { deployment: { resources: ExportedResource[] } };
+  const { declarations, outputs } = programFromState(exported.deployment.resources);
+  const input = (v: Value): unknown => {
+    if (v instanceof Secret) return pulumi.secret(input(v.value));
+    if (v instanceof TextAsset) return new pulumi.asset.StringAsset(v.text);
+    if (v instanceof FileAsset) return new pulumi.asset.FileAsset(v.path);
+    if (Array.isArray(v)) return v.map(input);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, input(x)]));
+    return v;
+  };
+  const inputs = (o: Record<string, Value>) => input(o) as Record<string, unknown>;
+  // The SDK's classes are abstract: each package's generated classes extend them just like this.
+  class Custom extends pulumi.CustomResource {}
+  class Provider extends pulumi.ProviderResource {}
+  const made = new Map<string, InstanceType<typeof pulumi.Resource>>();
+  for (const d of declarations) {
+    const opts = { parent: d.parent ? made.get(d.parent) : undefined, protect: d.protect };
+    let r: InstanceType<typeof pulumi.Resource>;
+    if (d.kind === "component") r = new pulumi.ComponentResource(d.type, d.name, {}, opts);
+    else if (d.kind === "provider") r = new Provider(d.pkg!, d.name, inputs(d.inputs), { ...opts, version: d.version });
+    else {
+      const provider = d.provider && "urn" in d.provider ? { provider: made.get(d.provider.urn) as Provider } : { version: d.provider?.defaultVersion };
+      r = new Custom(d.type, d.name, inputs(d.inputs), { ...opts, ...provider, ...(d.readId ? { id: d.readId } : {}) });
+    }
+    made.set(d.urn, r);
+  }
+  return inputs(outputs);
 }
 
 // An Automation API error carries the whole run's output; keep the CLI's own error lines.
