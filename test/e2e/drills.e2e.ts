@@ -327,31 +327,50 @@ describe("drills under load on a real Docker engine", () => {
     }
   });
 
-  it("previews a change of nothing: the platform's no-op preview against an empty program with the same providers", async (ctx) => {
+  it("previews a change of nothing: the platform's no-op preview against an empty program with the same providers, and against its own resources declared directly", async (ctx) => {
     deployedOrSkip(ctx);
     const r = tryReady()!;
     const empty = new E2EStack(`${NAME}-empty`, r.toolchain);
     await empty.init({ base: "prod", config: { dockerHost: r.engineHost }, secrets: {} });
     const created = await empty.op({ op: "up", program: "providers-only" });
     expect(created.ok, describeResult(created)).toBe(true);
+    // The stack's own resources, declared again by a program that has none of the platform's config,
+    // model or components (lib/from-state.ts): what any program declaring them pays. It holds the
+    // stack's secrets: readable by root only.
+    const stateFile = path.join(RUN_DIR, `${NAME}-state.json`);
+    fs.writeFileSync(stateFile, await stack.pulumi(["stack", "export", "--show-secrets"]), { mode: 0o600 });
     // The drills before this one leave the machine busy for a while (Neo4j after its restart, dockerd after
     // its own): wait until it is quiet, as for any benchmark, then five of each, interleaved; the medians
     // are the figures.
     const quiet = await waitForQuiet(0.7, 120_000);
     const platform: number[] = [];
+    const direct: number[] = [];
     const floor: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const p = await stack.op({ op: "preview", expectNoChanges: true });
-      expect(p.ok, describeResult(p)).toBe(true);
-      platform.push(p.seconds);
-      const f = await empty.op({ op: "preview", expectNoChanges: true, program: "providers-only" });
-      expect(f.ok, describeResult(f)).toBe(true);
-      floor.push(f.seconds);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const p = await stack.op({ op: "preview", expectNoChanges: true });
+        expect(p.ok, describeResult(p)).toBe(true);
+        platform.push(p.seconds);
+        // No change against the platform's state: the same URNs, inputs, providers and parents.
+        const d = await stack.op({ op: "preview", expectNoChanges: true, program: "same-resources", stateFile });
+        expect(d.ok, describeResult(d)).toBe(true);
+        expect(d.changes.same).toBe(p.changes.same);
+        direct.push(d.seconds);
+        const f = await empty.op({ op: "preview", expectNoChanges: true, program: "providers-only" });
+        expect(f.ok, describeResult(f)).toBe(true);
+        floor.push(f.seconds);
+      }
+    } finally {
+      fs.rmSync(stateFile, { force: true });
     }
     const median = (xs: number[]) => quantile(xs, 0.5);
-    recordFigure("no-op preview: the platform (prod-like, drills' stack)", median(platform), "s", `runs ${platform.map((x) => x.toFixed(1)).join(", ")}; after waiting ${quiet.waitedSeconds} s for a quiet machine (CPU ${Math.round(quiet.idle * 100)}% idle), load average ${loadAverage()} at the end`);
-    recordFigure("no-op preview: empty program with the same providers", median(floor), "s", `runs ${floor.map((x) => x.toFixed(1)).join(", ")}`);
+    const runs = (xs: number[]) => `runs ${xs.map((x) => x.toFixed(1)).join(", ")}`;
+    recordFigure("no-op preview: the platform (prod-like, drills' stack)", median(platform), "s", `${runs(platform)}; after waiting ${quiet.waitedSeconds} s for a quiet machine (CPU ${Math.round(quiet.idle * 100)}% idle), load average ${loadAverage()} at the end`);
+    recordFigure("no-op preview: empty program with the same providers", median(floor), "s", runs(floor));
     recordFigure("no-op preview: platform / empty program", Number((median(platform) / median(floor)).toFixed(2)), "×", "goal ≤ 1.5");
+    recordFigure("no-op preview: the same resources declared directly", median(direct), "s", `${runs(direct)}; ${platform.length} previews of each, interleaved`);
+    recordFigure("no-op preview: the same resources declared directly / empty program", Number((median(direct) / median(floor)).toFixed(2)), "×", "what the resources themselves cost");
+    recordFigure("no-op preview: platform / the same resources declared directly", Number((median(platform) / median(direct)).toFixed(2)), "×", "what the platform's program adds");
     await empty.op({ op: "destroy", program: "providers-only" });
   });
 
