@@ -28,7 +28,7 @@ log() { printf '[toolchain] %s\n' "$*" >&2; }
 key_of() { cat "$@" | sha256sum | cut -c1-12; }
 
 apt_tools() {
-  local want=(debootstrap docker-registry nginx-light shellcheck restic rclone openssl jq iptables iproute2 ca-certificates haproxy util-linux busybox-static chromium python3-prometheus-client wrk)
+  local want=(debootstrap docker-registry nginx-light shellcheck restic rclone openssl jq iptables iproute2 ca-certificates haproxy util-linux busybox-static chromium python3-prometheus-client wrk time)
   local missing=()
   for p in "${want[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
   if ((${#missing[@]})); then
