@@ -85,7 +85,8 @@ export function healthMonitorSpec(m: HealthMonitorConfig, inputs: HealthMonitorI
     ],
     // Published only through the gateway, which rate-limits it (healthMonitor.rateLimitPerMinute).
     ports: [],
-    healthcheck: httpHealthcheck(m.port, "/health", "node"),
+    // Bash, not a second Node process: that one's ~50 MB got the monitor OOM-killed at 128 MB under load.
+    healthcheck: httpHealthcheck(m.port, "/health", "bash"),
     // Its history volume: a single instance, replaced stop-first, placed with the volumes on a Swarm.
     stateful: true,
   };

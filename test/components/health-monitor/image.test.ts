@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { httpHealthcheck } from "../../../components/container/spec";
 import { MONITOR_APP_DIR } from "../../../components/health-monitor";
 import { ROOT } from "../../harness/stack-files";
 
@@ -25,6 +26,9 @@ describe("the monitor's image build", () => {
     expect(dockerfile).toMatch(/^RUN npm ci /m);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+    // The image's own healthcheck is the platform's bash check (not a second Node process), on $PORT.
+    const healthcheck = JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    expect(healthcheck).toEqual(httpHealthcheck(8083, "/health", "bash").test.slice(1).map((a) => a.replace("/8083 ", "/${PORT:-8083} ")));
     // The dashboard's files are in the image next to dist/, where main.js looks for them.
     for (const f of ["dashboard.html", "dashboard.js", "dashboard.css"]) expect(fs.existsSync(path.join(MONITOR_APP_DIR, "public", f)), f).toBe(true);
   });
