@@ -126,6 +126,8 @@ describe("the platform on a three-node Docker Swarm", () => {
   let load: Load | undefined;
   let policyFile = "dev";
   const noIpsec = ipsecUnsupported();
+  // Engine events of this file only: the manager's engine serves the other files too.
+  const fileStarted = Date.now();
   // The nodes that run tasks: the manager is drained (lib/swarm.ts).
   const workers = () => swarm.nodes.filter((n) => n.role === "worker");
   // Said once, so a run's log shows why the backend overlay is not encrypted here.
@@ -307,6 +309,13 @@ describe("the platform on a three-node Docker Swarm", () => {
     console.log(`start-first update: ${describeLoad(during)}\n${events}`);
     expect(during.failed, `${describeLoad(during)}\n${events}`).toBe(0);
     expect(during.ok).toBeGreaterThan(20);
+    // No container was OOM-killed since the deploy, on any node. Seen before: the monitor's healthcheck
+    // (then a second Node process, ~50 MB) took it over its 128 MB limit under this load, and its route
+    // through both gateways was down for 19 s while Swarm replaced it.
+    for (const n of swarm.nodes) {
+      const oom = await n.engine.docker(["events", "--since", String(Math.floor(fileStarted / 1000)), "--until", String(Math.ceil(Date.now() / 1000)), "--filter", "type=container", "--filter", "event=oom", "--format", "{{.Actor.Attributes.name}}"]);
+      expect(oom.stdout.split("\n").filter(Boolean), `containers OOM-killed on ${n.name}`).toEqual([]);
+    }
   });
 
   it("updates the gateways one node at a time (stop-first) under MCP load: 0 failed requests", async (ctx) => {
