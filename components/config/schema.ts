@@ -152,6 +152,10 @@ export const mcpServerSchema = z
     port: port(),
     path: httpPath.default("/mcp"),
     healthPath: httpPath.default("/health"),
+    // What runs the healthcheck's HTTP GET inside the container; unset, the runtime's own interpreter (node,
+    // python) or wget. bash is the lightest (about 3 MB against node's 50 MB, counted in the memory limit)
+    // where the image has it.
+    healthcheckTool: z.enum(["bash", "wget", "node", "python"], { error: "must be bash, wget, node or python" }).optional(),
     // Host port where the gateway serves this server.
     publishedPort: port(),
     replicas: positiveInt().default(1),
@@ -512,6 +516,8 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // The PA ecosystem's HTTP fork of @gongrzhe/server-gmail-autoauth-mcp 1.1.11 (node:20-slim).
     build: { context: "gmail-mcp" },
     runtime: "node",
+    // node:20-slim has bash: a `node -e` check each 15 s would take about 50 MB of the server's 256.
+    healthcheckTool: "bash",
     command: ["node", "dist/server-http.js"],
     port: 8080,
     path: "/mcp",
@@ -563,6 +569,8 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
   rag: {
     build: { context: "rag-mcp" },
     runtime: "node",
+    // node:20-slim has bash: a `node -e` check each 15 s would take about 50 MB of the server's 256.
+    healthcheckTool: "bash",
     command: ["node", "dist/server-http.js"],
     // The runbook gives rag and graphiti the same port 8082; rag gets 8084 on the host.
     port: 8082,

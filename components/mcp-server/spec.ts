@@ -66,7 +66,7 @@ export function mcpServerSpec(name: string, s: McpServerConfig, inputs: McpServe
     { network: "frontend", ref: inputs.networks.frontend, aliases: [name], replicaAliases: true },
   ];
   if (needsBackend(s)) networks.push({ network: "backend", ref: inputs.networks.backend, aliases: [name] });
-  const healthTool = s.runtime === "node" ? "node" : s.runtime === "python" ? "python" : "wget";
+  const healthTool = s.healthcheckTool ?? (s.runtime === "node" ? "node" : s.runtime === "python" ? "python" : "wget");
   return {
     service: name,
     component: "mcp-server",

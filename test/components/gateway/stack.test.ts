@@ -18,7 +18,7 @@ describe("scaling gmail to 3 replicas", () => {
     expect(gmail.map((r) => r.dependsOn.filter((d) => /^gmail-\d$/.test(d)))).toEqual([[], ["gmail-1"], ["gmail-2"]]);
     for (const r of gmail) {
       expect(r.inputs.wait, r.name).toBe(true);
-      expect((reveal(r.inputs.healthcheck) as { tests: string[] }).tests.join(" "), r.name).toContain("http://127.0.0.1:8080/health");
+      expect((reveal(r.inputs.healthcheck) as { tests: string[] }).tests.join(" "), r.name).toContain("/dev/tcp/127.0.0.1/8080 && printf 'GET /health ");
     }
     // Declared in order too, so a first deployment also starts them one after another.
     const names = ev.resources.map((r) => r.name);

@@ -73,8 +73,25 @@ describe("MCP server", () => {
     expect(spec.healthcheck.test.join(" ")).toContain("http://127.0.0.1:8000/health");
   });
 
-  it("checks Node servers' health with Node itself (node:20-slim has neither curl nor wget)", () => {
-    const test = mcpServerSpec("gmail", config.services.gmail!, inputs).healthcheck.test;
-    expect(test.slice(0, 3)).toEqual(["CMD", "node", "-e"]);
+  it("checks the presets' Node servers with bash (node:20-slim has neither curl nor wget, and node -e costs 50 MB)", () => {
+    for (const name of ["gmail", "rag"]) {
+      expect(mcpServerSpec(name, config.services[name]!, inputs).healthcheck.test.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
+    }
+  });
+
+  it.each([
+    [{ runtime: "node" }, "node"],
+    [{ runtime: "python" }, "python3"],
+    [{}, "wget"],
+    [{ runtime: "node", healthcheckTool: "wget" }, "wget"],
+  ])("checks a server with %j using %s when healthcheckTool is unset or says so", (settings, tool) => {
+    const custom = platformSchema.parse({ services: { custom: { image: "img", port: 9000, publishedPort: 9000, memoryMb: 256, cpus: 0.5, ...settings } } });
+    expect(mcpServerSpec("custom", custom.services.custom!, inputs).healthcheck.test[1]).toBe(tool);
+  });
+
+  it("names the key and the choices for an unknown healthcheck tool", () => {
+    const result = platformSchema.safeParse({ services: { gmail: { healthcheckTool: "curl" } } });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ["services", "gmail", "healthcheckTool"], message: "must be bash, wget, node or python" });
   });
 });
