@@ -539,6 +539,8 @@ export const MCP_SERVER_PRESETS: Record<string, Record<string, unknown>> = {
     // getzep/graphiti's MCP server; -standalone talks to an external Neo4j (plain tags bundle FalkorDB).
     image: "zepai/knowledge-graph-mcp:1.0.1-standalone",
     runtime: "python",
+    // Its Dockerfile.standalone is FROM python:3.11-slim-bookworm (bash): about 3 MB a check, not Python's 20.
+    healthcheckTool: "bash",
     // The image's CMD is `uv run --no-sync main.py`, with uv under /root (mode 0700): a non-root user
     // cannot reach it, so run the project's virtualenv directly (WORKDIR is /app/mcp).
     command: ["/app/mcp/.venv/bin/python", "main.py"],

@@ -50,7 +50,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   "services.<name>.build.dockerfile": "Dockerfile in that directory",
   "services.<name>.runtime": "node adds NODE_OPTIONS=--max-old-space-size at 75% of the memory limit",
   "services.<name>.healthcheckTool":
-    "what runs the healthcheck's HTTP GET in the container; unset: node or python by runtime, else wget (the gmail and rag presets: bash). bash (about 3 MB) where the image has it: a node check takes about 50 MB of the memory limit",
+    "what runs the healthcheck's HTTP GET in the container; unset: node or python by runtime, else wget (the presets: bash). bash (about 3 MB) where the image has it: a node check takes about 50 MB of the memory limit",
   "services.<name>.command": "the process to run, replacing the image's CMD",
   "services.<name>.port": "port the server listens on in its container",
   "services.<name>.path": "its MCP path",
