@@ -11,7 +11,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../harness/stack-files";
 import { ready, recordFigure, tryReady } from "./lib/context";
-import type { Engine } from "./lib/engine";
+import { oomKilledSince, type Engine } from "./lib/engine";
 import { REGISTRY } from "./lib/registry";
 import { run, sleep, waitFor } from "./lib/run";
 import { describeResult, E2EStack, itChangesNothingAfterARefresh } from "./lib/stack";
@@ -313,8 +313,7 @@ describe("the platform on a three-node Docker Swarm", () => {
     // (then a second Node process, ~50 MB) took it over its 128 MB limit under this load, and its route
     // through both gateways was down for 19 s while Swarm replaced it.
     for (const n of swarm.nodes) {
-      const oom = await n.engine.docker(["events", "--since", String(Math.floor(fileStarted / 1000)), "--until", String(Math.ceil(Date.now() / 1000)), "--filter", "type=container", "--filter", "event=oom", "--format", "{{.Actor.Attributes.name}}"]);
-      expect(oom.stdout.split("\n").filter(Boolean), `containers OOM-killed on ${n.name}`).toEqual([]);
+      expect(await oomKilledSince(n.engine, fileStarted), `containers OOM-killed on ${n.name}`).toEqual([]);
     }
   });
 

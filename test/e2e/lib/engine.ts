@@ -79,6 +79,14 @@ export async function setLiveRestore(e: Engine, on: boolean): Promise<void> {
   throw new Error(`the engine ${e.name} did not take live-restore=${on}`);
 }
 
+// Names of the containers the kernel OOM-killed on this engine from `sinceMs` until now (the engine's
+// events; a daemon restart ends their history).
+export async function oomKilledSince(e: Engine, sinceMs: number): Promise<string[]> {
+  const r = await e.docker(["events", "--since", String(Math.floor(sinceMs / 1000)), "--until", String(Math.ceil(Date.now() / 1000)),
+    "--filter", "type=container", "--filter", "event=oom", "--format", "{{.Actor.Attributes.name}}"]);
+  return r.stdout.split("\n").filter(Boolean);
+}
+
 // Each container's life from the engine's event stream from `sinceMs` on: when it was created, started
 // and first reported healthy (ms since the epoch), by container ID. The moment "all healthy" was reached
 // comes apart from what a tool does after it, and the order shows where a deploy waits.
