@@ -3,6 +3,7 @@
 // but only this schema applies them: Pulumi.yaml defaults are not applied under the test mocks.
 import { z } from "zod";
 import { cronProblem, describeMinutes, longestGapMinutes } from "../backup/schedule";
+import { HTTP_HEALTHCHECK_TOOLS } from "../container/spec";
 import { PROBE_PROTOCOL_VERSIONS } from "../health-monitor/app/src/config";
 import { neo4jMemory } from "../neo4j/memory";
 
@@ -155,7 +156,7 @@ export const mcpServerSchema = z
     // What runs the healthcheck's HTTP GET inside the container; unset, the runtime's own interpreter (node,
     // python) or wget. bash is the lightest (about 3 MB against node's 50 MB, counted in the memory limit)
     // where the image has it.
-    healthcheckTool: z.enum(["bash", "wget", "node", "python"], { error: "must be bash, wget, node or python" }).optional(),
+    healthcheckTool: z.enum(HTTP_HEALTHCHECK_TOOLS, { error: "must be bash, wget, node or python" }).optional(),
     // Host port where the gateway serves this server.
     publishedPort: port(),
     replicas: positiveInt().default(1),

@@ -155,9 +155,13 @@ export function healthcheck(test: string[], overrides: Partial<Omit<HealthcheckS
   return { test, intervalSeconds: 15, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30, ...overrides };
 }
 
+// What can run an HTTP GET healthcheck inside an image without curl; a server's healthcheckTool names one.
+export const HTTP_HEALTHCHECK_TOOLS = ["bash", "wget", "node", "python"] as const;
+export type HttpHealthcheckTool = (typeof HTTP_HEALTHCHECK_TOOLS)[number];
+
 // An HTTP GET healthcheck for images without curl: busybox or GNU wget, Node or Python when the image has no
 // wget, or bash alone.
-export function httpHealthcheck(port: number, path: string, tool: "wget" | "node" | "python" | "bash" = "wget"): HealthcheckSpec {
+export function httpHealthcheck(port: number, path: string, tool: HttpHealthcheckTool = "wget"): HealthcheckSpec {
   const url = `http://127.0.0.1:${port}${path}`;
   switch (tool) {
     // Bash's /dev/tcp and builtins only: about 3 MB, where `node -e` takes about 50 MB of the container's
